@@ -1,0 +1,524 @@
+/**
+ * The IA-32 processor's architectural state and its memory paths.
+ *
+ * State lives in typed arrays and plain number fields so that the
+ * interpreter, the block compiler and the tests all read the same thing.
+ * Memory accesses go segment → linear → physical:
+ *
+ *   read32(seg, off)   segment limit/type check (`segLo`/`segHi`, `segRW`)
+ *   readLin32(lin)     paging: `translate(lin, write)` through the walker
+ *   readPhys32(phys)   RAM by typed array, or the bus for MMIO
+ *
+ * Multi-byte accesses that cross a page are split so each byte is
+ * translated (and a write faults before any byte is stored).
+ */
+import type { AccessSize, CpuBus } from "./bus.js";
+import { CpuFault, Vec } from "./fault.js";
+import { FIXED1, IF, Lz, readEflags, VM } from "./flags.js";
+import { Fpu } from "./fpu/fpu.js";
+import { PageWalker } from "./paging.js";
+
+export const EAX = 0;
+export const ECX = 1;
+export const EDX = 2;
+export const EBX = 3;
+export const ESP = 4;
+export const EBP = 5;
+export const ESI = 6;
+export const EDI = 7;
+
+export const ES = 0;
+export const CS = 1;
+export const SS = 2;
+export const DS = 3;
+export const FS = 4;
+export const GS = 5;
+export const LDTR = 6;
+export const TR = 7;
+
+export const SEG_NAMES = ["es", "cs", "ss", "ds", "fs", "gs", "ldtr", "tr"];
+
+/** CR0 bits. */
+export const CR0_PE = 1;
+export const CR0_MP = 2;
+export const CR0_EM = 4;
+export const CR0_TS = 8;
+export const CR0_ET = 0x10;
+export const CR0_NE = 0x20;
+export const CR0_WP = 0x10000;
+export const CR0_AM = 0x40000;
+export const CR0_NW = 0x20000000;
+export const CR0_CD = 0x40000000;
+export const CR0_PG = 0x80000000;
+
+/** CR4 bits. */
+export const CR4_VME = 1;
+export const CR4_PVI = 2;
+export const CR4_TSD = 4;
+export const CR4_DE = 8;
+export const CR4_PSE = 0x10;
+export const CR4_PAE = 0x20;
+export const CR4_MCE = 0x40;
+export const CR4_PGE = 0x80;
+export const CR4_PCE = 0x100;
+
+/**
+ * Segment attributes, packed as in an SVM VMCB: bits 0–7 are descriptor
+ * byte 5 (type, S, DPL, P), bits 8–11 its byte 6 high nibble (AVL, L, D/B, G).
+ */
+export const ATTR_TYPE = 0x0f;
+export const ATTR_S = 0x10;
+export const ATTR_P = 0x80;
+export const ATTR_DB = 0x400;
+export const ATTR_G = 0x800;
+/** Real-mode / flat data segment: present, S, read/write, accessed. */
+export const ATTR_DATA_RW = ATTR_P | ATTR_S | 0x3;
+/** Code segment: present, S, execute/read, accessed. */
+export const ATTR_CODE_RX = ATTR_P | ATTR_S | 0xb;
+
+/** Why `run` returned. */
+export type ExitReason =
+  | { kind: "budget" } // the instruction budget ran out
+  | { kind: "hlt" } // HLT with interrupts enabled: waiting for an interrupt
+  | { kind: "halted" } // HLT with interrupts disabled: nothing will wake it
+  | { kind: "stop"; status: number; why: string } // a device or the monitor asked to stop
+  | { kind: "shutdown"; why: string } // triple fault
+  | { kind: "exception"; fault: CpuFault }; // intercepted exception
+
+/** A TypeScript function standing in for code at a gateway address. */
+export type Gateway = (cpu: Cpu) => void;
+
+export class Cpu {
+  readonly bus: CpuBus;
+  /** General registers EAX..EDI, with 16- and 8-bit views of the same bytes. */
+  readonly regs = new Int32Array(8);
+  readonly regs16 = new Uint16Array(this.regs.buffer);
+  readonly regs8 = new Uint8Array(this.regs.buffer);
+  eip = 0;
+
+  // EFLAGS: `flags` holds every bit except the arithmetic ones named in
+  // `lazy`, which are computed from the lz* fields (see flags.ts).
+  flags = FIXED1;
+  lazy = 0;
+  lzOp: Lz = Lz.LOGIC;
+  lzDst = 0;
+  lzSrc = 0;
+  lzRes = 0;
+  lzCin = 0;
+  lzSize = 4;
+
+  // Segment registers ES CS SS DS FS GS LDTR TR: visible selector and the
+  // hidden descriptor cache. `segLo`/`segHi` are the valid offset range
+  // (expand-down segments have lo > 0; an unusable segment has lo > hi).
+  readonly segSel = new Uint16Array(8);
+  readonly segBase = new Uint32Array(8);
+  readonly segLimit = new Uint32Array(8);
+  readonly segAttr = new Uint16Array(8);
+  readonly segLo = new Float64Array(8);
+  readonly segHi = new Float64Array(8);
+  /** Bit 0: readable, bit 1: writable. */
+  readonly segRW = new Uint8Array(8);
+
+  gdtBase = 0;
+  gdtLimit = 0xffff;
+  idtBase = 0;
+  idtLimit = 0x3ff;
+
+  cr0 = CR0_ET;
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+  readonly dr = new Uint32Array(8);
+  cpl = 0;
+
+  /** Cached: CS.D (default operand/address size 32). */
+  csBig = false;
+  /** Cached: SS.B (stack pointer is ESP, not SP). */
+  ssBig = false;
+
+  /** Guest time: cycles charged so far (RDTSC reads it). */
+  cycles = 0;
+  /** Instructions retired. */
+  instructions = 0;
+
+  // Model-specific registers we implement (SDM vol. 4).
+  sysenterCs = 0;
+  sysenterEsp = 0;
+  sysenterEip = 0;
+  apicBase = 0xfee00900;
+  /** TSC offset: RDTSC returns cycles + tscOffset (WRMSR to the TSC sets it). */
+  tscOffset = 0;
+
+  readonly fpu = new Fpu();
+  readonly walker: PageWalker;
+
+  /** HLT executed; cleared by an interrupt. */
+  halted = false;
+  /** One instruction of interrupt shadow after MOV SS / POP SS / STI. */
+  inhibitInterrupts = false;
+  /** Set by devices or the monitor to leave `run` at the next boundary. */
+  stopRequest: ExitReason | null = null;
+
+  /**
+   * Exception interception: called before an exception is delivered to the
+   * guest; return true to take it (the monitor handles it, `run` returns an
+   * "exception" exit). Tests use it to observe faults as values.
+   */
+  interceptException: ((fault: CpuFault) => boolean) | null = null;
+
+  /** Gateways: linear code addresses whose "instructions" are TypeScript. */
+  readonly gateways = new Map<number, Gateway>();
+
+  constructor(bus: CpuBus) {
+    this.bus = bus;
+    this.walker = new PageWalker(this);
+    this.reset();
+  }
+
+  // --- registers -------------------------------------------------------
+
+  /** Register `r` of `size` bytes (1: AL..BH encoding, 2, 4), unsigned. */
+  getReg(r: number, size: number): number {
+    if (size === 4) return this.regs[r] >>> 0;
+    if (size === 2) return this.regs16[r << 1];
+    return this.regs8[((r & 3) << 2) | (r >> 2)];
+  }
+
+  setReg(r: number, size: number, v: number): void {
+    if (size === 4) this.regs[r] = v;
+    else if (size === 2) this.regs16[r << 1] = v;
+    else this.regs8[((r & 3) << 2) | (r >> 2)] = v;
+  }
+
+  get eflags(): number {
+    return readEflags(this);
+  }
+
+  /** Replace EFLAGS wholesale (no privilege rules: callers apply those). */
+  setEflags(v: number): void {
+    this.lazy = 0;
+    this.flags = (v & 0x3f7fd5) | FIXED1; // reserved bits 3, 5, 15, 22–31 read as 0
+  }
+
+  get realMode(): boolean {
+    return (this.cr0 & CR0_PE) === 0;
+  }
+
+  get v86Mode(): boolean {
+    return (this.flags & VM) !== 0;
+  }
+
+  get interruptsEnabled(): boolean {
+    return (this.flags & IF) !== 0;
+  }
+
+  // --- reset and simple environments -----------------------------------
+
+  /** Power-on state (SDM vol. 3, 9.1.1): real mode at F000:FFF0, CS base FFFF0000. */
+  reset(): void {
+    this.regs.fill(0);
+    this.regs[EDX] = 0x00000633; // family 6, model 3, stepping 3
+    this.eip = 0xfff0;
+    this.flags = FIXED1;
+    this.lazy = 0;
+    this.cr0 = CR0_ET | CR0_CD | CR0_NW;
+    this.cr2 = 0;
+    this.cr3 = 0;
+    this.cr4 = 0;
+    this.dr.fill(0);
+    this.dr[6] = 0xffff0ff0;
+    this.dr[7] = 0x400;
+    this.gdtBase = 0;
+    this.gdtLimit = 0xffff;
+    this.idtBase = 0;
+    this.idtLimit = 0xffff;
+    for (let s = 0; s < 6; s++) this.setSegCache(s, 0, 0, 0xffff, ATTR_DATA_RW);
+    this.setSegCache(CS, 0xf000, 0xffff0000, 0xffff, ATTR_CODE_RX);
+    this.setSegCache(LDTR, 0, 0, 0xffff, ATTR_P | 0x2);
+    this.setSegCache(TR, 0, 0, 0xffff, ATTR_P | 0xb);
+    this.cpl = 0;
+    this.inhibitInterrupts = false;
+    this.halted = false;
+    this.stopRequest = null;
+    this.fpu.reset();
+    this.walker.flush();
+  }
+
+  /** Real mode with CS:IP = cs:ip and all segments at `seg`. */
+  enterReal16(cs: number, ip: number, seg = 0): void {
+    this.cr0 &= ~(CR0_PE | CR0_PG);
+    for (let s = 0; s < 6; s++) this.setSegCache(s, seg, seg << 4, 0xffff, ATTR_DATA_RW);
+    this.setSegCache(CS, cs, cs << 4, 0xffff, ATTR_CODE_RX);
+    this.eip = ip;
+    this.cpl = 0;
+    this.walker.flush();
+  }
+
+  /**
+   * Flat 32-bit protected mode, ring 0, paging off: every segment base 0,
+   * limit 4 GiB (the state a multiboot loader leaves, SDM's "flat model").
+   * The selectors are 0x08 (code) and 0x10 (data) by convention.
+   */
+  enterFlat32(eip: number): void {
+    this.cr0 = (this.cr0 | CR0_PE) & ~CR0_PG;
+    const big = ATTR_DB | ATTR_G;
+    for (let s = 0; s < 6; s++) this.setSegCache(s, 0x10, 0, 0xffffffff, ATTR_DATA_RW | big);
+    this.setSegCache(CS, 0x08, 0, 0xffffffff, ATTR_CODE_RX | big);
+    this.eip = eip;
+    this.cpl = 0;
+    this.walker.flush();
+  }
+
+  /**
+   * Fill a segment's hidden cache and derive the fast-path checks from it.
+   * `attr` is in VMCB layout; `limit` is the byte-granular limit.
+   */
+  setSegCache(seg: number, sel: number, base: number, limit: number, attr: number): void {
+    this.segSel[seg] = sel;
+    this.segBase[seg] = base >>> 0;
+    this.segLimit[seg] = limit >>> 0;
+    this.segAttr[seg] = attr;
+    const type = attr & ATTR_TYPE;
+    const present = (attr & ATTR_P) !== 0;
+    const code = (type & 8) !== 0;
+    if (!present || (seg < 6 && !(attr & ATTR_S))) {
+      // Unusable (null selector or system descriptor): every access faults.
+      this.segLo[seg] = 1;
+      this.segHi[seg] = 0;
+      this.segRW[seg] = 0;
+    } else if (!code && type & 4) {
+      // Expand-down data: valid offsets are limit+1 .. 0xFFFF or 0xFFFFFFFF.
+      this.segLo[seg] = limit + 1;
+      this.segHi[seg] = attr & ATTR_DB ? 0xffffffff : 0xffff;
+      this.segRW[seg] = type & 2 ? 3 : 1;
+    } else {
+      this.segLo[seg] = 0;
+      this.segHi[seg] = limit >>> 0;
+      this.segRW[seg] = code ? (type & 2 ? 1 : 0) : type & 2 ? 3 : 1;
+    }
+    if (this.realMode) this.segRW[seg] = 3; // real mode ignores types
+    if (seg === CS) this.csBig = (attr & ATTR_DB) !== 0;
+    else if (seg === SS) this.ssBig = (attr & ATTR_DB) !== 0;
+  }
+
+  // --- segment-level memory access -------------------------------------
+
+  /** The fault a bad access through `seg` raises: #SS for the stack, else #GP. */
+  segFault(seg: number): CpuFault {
+    return new CpuFault(seg === SS ? Vec.SS : Vec.GP, 0);
+  }
+
+  /** Linear address of `off` in `seg` after the limit check for `size` bytes. */
+  linear(seg: number, off: number, size: number): number {
+    if (off < this.segLo[seg] || off + size - 1 > this.segHi[seg]) throw this.segFault(seg);
+    return (this.segBase[seg] + off) >>> 0;
+  }
+
+  read8(seg: number, off: number): number {
+    if (!(this.segRW[seg] & 1)) throw this.segFault(seg);
+    return this.readLin8(this.linear(seg, off, 1));
+  }
+  read16(seg: number, off: number): number {
+    if (!(this.segRW[seg] & 1)) throw this.segFault(seg);
+    return this.readLin16(this.linear(seg, off, 2));
+  }
+  read32(seg: number, off: number): number {
+    if (!(this.segRW[seg] & 1)) throw this.segFault(seg);
+    return this.readLin32(this.linear(seg, off, 4));
+  }
+  write8(seg: number, off: number, v: number): void {
+    if (!(this.segRW[seg] & 2)) throw this.segFault(seg);
+    this.writeLin8(this.linear(seg, off, 1), v);
+  }
+  write16(seg: number, off: number, v: number): void {
+    if (!(this.segRW[seg] & 2)) throw this.segFault(seg);
+    this.writeLin16(this.linear(seg, off, 2), v);
+  }
+  write32(seg: number, off: number, v: number): void {
+    if (!(this.segRW[seg] & 2)) throw this.segFault(seg);
+    this.writeLin32(this.linear(seg, off, 4), v);
+  }
+
+  /** Read `size` (1, 2, 4) bytes at seg:off, unsigned. */
+  read(seg: number, off: number, size: number): number {
+    return size === 4 ? this.read32(seg, off) : size === 2 ? this.read16(seg, off) : this.read8(seg, off);
+  }
+
+  write(seg: number, off: number, size: number, v: number): void {
+    if (size === 4) this.write32(seg, off, v);
+    else if (size === 2) this.write16(seg, off, v);
+    else this.write8(seg, off, v);
+  }
+
+  /**
+   * Check that `size` bytes at seg:off can be written, faulting as the write
+   * would, without writing. Read-modify-write instructions call it first so
+   * a fault leaves memory and registers untouched.
+   */
+  probeWrite(seg: number, off: number, size: number): void {
+    if (!(this.segRW[seg] & 2)) throw this.segFault(seg);
+    const lin = this.linear(seg, off, size);
+    if (this.cr0 & CR0_PG) {
+      this.walker.translate(lin, true);
+      if ((lin & 0xfff) + size > 0x1000) this.walker.translate((lin + size - 1) >>> 0, true);
+    }
+  }
+
+  /** Fetch one code byte at offset `eip` in CS (execute permission, limit). */
+  fetch8(eip: number): number {
+    if (eip > this.segHi[CS]) throw new CpuFault(Vec.GP, 0);
+    const lin = (this.segBase[CS] + eip) >>> 0;
+    const phys = this.cr0 & CR0_PG ? this.walker.translate(lin, false) : lin;
+    return this.readPhys8(phys);
+  }
+
+  // --- linear (paged) access ---------------------------------------------
+
+  readLin8(lin: number): number {
+    return this.readPhys8(this.cr0 & CR0_PG ? this.walker.translate(lin, false) : lin);
+  }
+  readLin16(lin: number): number {
+    if (this.cr0 & CR0_PG) {
+      if ((lin & 0xfff) === 0xfff) return this.readLin8(lin) | (this.readLin8((lin + 1) >>> 0) << 8);
+      return this.readPhys16(this.walker.translate(lin, false));
+    }
+    return this.readPhys16(lin);
+  }
+  readLin32(lin: number): number {
+    if (this.cr0 & CR0_PG) {
+      if ((lin & 0xfff) > 0xffc) {
+        let v = 0;
+        for (let i = 3; i >= 0; i--) v = (v << 8) | this.readLin8((lin + i) >>> 0);
+        return v >>> 0;
+      }
+      return this.readPhys32(this.walker.translate(lin, false));
+    }
+    return this.readPhys32(lin);
+  }
+  writeLin8(lin: number, v: number): void {
+    this.writePhys8(this.cr0 & CR0_PG ? this.walker.translate(lin, true) : lin, v);
+  }
+  writeLin16(lin: number, v: number): void {
+    if (this.cr0 & CR0_PG) {
+      if ((lin & 0xfff) === 0xfff) {
+        const p0 = this.walker.translate(lin, true);
+        const p1 = this.walker.translate((lin + 1) >>> 0, true);
+        this.writePhys8(p0, v);
+        this.writePhys8(p1, v >> 8);
+        return;
+      }
+      this.writePhys16(this.walker.translate(lin, true), v);
+      return;
+    }
+    this.writePhys16(lin, v);
+  }
+  writeLin32(lin: number, v: number): void {
+    if (this.cr0 & CR0_PG) {
+      if ((lin & 0xfff) > 0xffc) {
+        const n = 0x1000 - (lin & 0xfff);
+        const p0 = this.walker.translate(lin, true);
+        const p1 = this.walker.translate((lin + n) >>> 0, true);
+        for (let i = 0; i < 4; i++) this.writePhys8(i < n ? p0 + i : p1 + i - n, v >>> (8 * i));
+        return;
+      }
+      this.writePhys32(this.walker.translate(lin, true), v);
+      return;
+    }
+    this.writePhys32(lin, v);
+  }
+
+  // --- physical access ---------------------------------------------------
+
+  private isRam(phys: number, size: number): boolean {
+    const bus = this.bus;
+    return phys + size <= bus.ram.length && (phys >= bus.holeEnd || phys + size <= bus.holeStart);
+  }
+
+  readPhys8(phys: number): number {
+    if (this.isRam(phys, 1)) return this.bus.ram[phys];
+    return this.bus.mmioRead(phys, 1) & 0xff;
+  }
+  readPhys16(phys: number): number {
+    if (this.isRam(phys, 2)) {
+      const ram = this.bus.ram;
+      return ram[phys] | (ram[phys + 1] << 8);
+    }
+    return this.bus.mmioRead(phys, 2) & 0xffff;
+  }
+  readPhys32(phys: number): number {
+    if (this.isRam(phys, 4)) {
+      const ram = this.bus.ram;
+      return (ram[phys] | (ram[phys + 1] << 8) | (ram[phys + 2] << 16) | (ram[phys + 3] << 24)) >>> 0;
+    }
+    return this.bus.mmioRead(phys, 4) >>> 0;
+  }
+  writePhys8(phys: number, v: number): void {
+    if (this.isRam(phys, 1)) this.bus.ram[phys] = v;
+    else this.bus.mmioWrite(phys, 1, v & 0xff);
+  }
+  writePhys16(phys: number, v: number): void {
+    if (this.isRam(phys, 2)) {
+      const ram = this.bus.ram;
+      ram[phys] = v;
+      ram[phys + 1] = v >> 8;
+    } else this.bus.mmioWrite(phys, 2, v & 0xffff);
+  }
+  writePhys32(phys: number, v: number): void {
+    if (this.isRam(phys, 4)) {
+      const ram = this.bus.ram;
+      ram[phys] = v;
+      ram[phys + 1] = v >> 8;
+      ram[phys + 2] = v >> 16;
+      ram[phys + 3] = v >> 24;
+    } else this.bus.mmioWrite(phys, 4, v >>> 0);
+  }
+
+  // --- stack -----------------------------------------------------------
+
+  /** Current stack pointer as an offset in SS (ESP or SP by SS.B). */
+  get sp(): number {
+    return this.ssBig ? this.regs[ESP] >>> 0 : this.regs16[ESP << 1];
+  }
+
+  /** Move the stack pointer by `delta`, wrapping as SS.B says. */
+  adjustSp(delta: number): void {
+    if (this.ssBig) this.regs[ESP] = this.regs[ESP] + delta;
+    else this.regs16[ESP << 1] = this.regs16[ESP << 1] + delta;
+  }
+
+  /** Push `size` (2 or 4) bytes. The write happens before ESP changes. */
+  push(v: number, size: number): void {
+    const sp = this.ssBig ? (this.regs[ESP] - size) >>> 0 : (this.regs16[ESP << 1] - size) & 0xffff;
+    if (size === 4) this.write32(SS, sp, v);
+    else this.write16(SS, sp, v);
+    if (this.ssBig) this.regs[ESP] = sp;
+    else this.regs16[ESP << 1] = sp;
+  }
+
+  /** Read the value `size` bytes wide at `depth` bytes above the stack top, without popping. */
+  peek(size: number, depth = 0): number {
+    const sp = this.ssBig ? (this.regs[ESP] + depth) >>> 0 : (this.regs16[ESP << 1] + depth) & 0xffff;
+    return size === 4 ? this.read32(SS, sp) : this.read16(SS, sp);
+  }
+
+  pop(size: number): number {
+    const v = this.peek(size);
+    this.adjustSp(size);
+    return v;
+  }
+
+  // --- I/O -------------------------------------------------------------
+
+  ioRead(port: number, size: AccessSize): number {
+    return this.bus.ioRead(port & 0xffff, size);
+  }
+
+  ioWrite(port: number, size: AccessSize, v: number): void {
+    this.bus.ioWrite(port & 0xffff, size, v);
+  }
+
+  /** The time-stamp counter as RDTSC reads it. */
+  get tsc(): number {
+    return this.cycles + this.tscOffset;
+  }
+}

@@ -1,0 +1,3 @@
+import type { HandlerTable } from "../ops/table.js";
+
+export function installFpu(_t: HandlerTable): void {}

@@ -1,0 +1,81 @@
+/**
+ * The reference interpreter: fetch, decode, execute one instruction at a
+ * time over the shared semantics table, with interrupts checked between
+ * instructions. It is the engine every other engine is compared against, so
+ * it stays simple.
+ */
+import { type Cpu, CS, type ExitReason } from "./cpu.js";
+import { decode } from "./decoder.js";
+import { CpuFault } from "./fault.js";
+import { IF } from "./flags.js";
+import { Insn } from "./insn.js";
+import { deliver, EventKind, raise } from "./interrupts.js";
+import { HANDLERS } from "./ops/index.js";
+
+/** Where external interrupts come from (the PIC or the local APIC). */
+export interface InterruptSource {
+  /** True while an interrupt is requested. */
+  readonly pending: boolean;
+  /** INTA: the vector of the highest-priority request, now in service. */
+  acknowledge(): number;
+}
+
+export class Interpreter {
+  private readonly insn = new Insn();
+  interrupts: InterruptSource | null = null;
+
+  constructor(readonly cpu: Cpu) {}
+
+  /**
+   * Execute one instruction (or deliver one pending interrupt). Returns an
+   * exit reason when execution cannot simply go on.
+   */
+  step(): ExitReason | null {
+    const cpu = this.cpu;
+    if (cpu.stopRequest) return cpu.stopRequest;
+    const inhibit = cpu.inhibitInterrupts;
+    cpu.inhibitInterrupts = false;
+    if (!inhibit && cpu.flags & IF && this.interrupts?.pending) {
+      cpu.halted = false;
+      const vector = this.interrupts.acknowledge();
+      try {
+        deliver(cpu, vector, -1, EventKind.EXTERNAL);
+      } catch (e) {
+        if (!(e instanceof CpuFault)) throw e;
+        return raise(cpu, e);
+      }
+      return null;
+    }
+    if (cpu.halted) return cpu.flags & IF ? { kind: "hlt" } : { kind: "halted" };
+
+    const start = cpu.eip;
+    try {
+      if (cpu.gateways.size) {
+        const gateway = cpu.gateways.get((cpu.segBase[CS] + start) >>> 0);
+        if (gateway) {
+          gateway(cpu);
+          return cpu.stopRequest;
+        }
+      }
+      const i = decode(cpu, start, cpu.csBig, this.insn);
+      cpu.eip = cpu.csBig ? (start + i.len) >>> 0 : (start + i.len) & 0xffff;
+      HANDLERS[i.op](cpu, i);
+      cpu.instructions++;
+      cpu.cycles += 1;
+    } catch (e) {
+      if (!(e instanceof CpuFault)) throw e;
+      if (!e.trap) cpu.eip = start;
+      return raise(cpu, e);
+    }
+    return cpu.stopRequest;
+  }
+
+  /** Run until an exit or until `budget` instructions have executed. */
+  run(budget: number): ExitReason {
+    for (let n = 0; n < budget; n++) {
+      const exit = this.step();
+      if (exit) return exit;
+    }
+    return { kind: "budget" };
+  }
+}

@@ -6,7 +6,7 @@
 import { type Cpu, TR } from "./cpu.js";
 import { CpuFault, Vec } from "./fault.js";
 import { VM } from "./flags.js";
-import { readSys16, readSys8 } from "./segments.js";
+import { readSys8, readSys16 } from "./segments.js";
 
 /** Throws #GP(0) unless the current privilege may access `size` ports from `port`. */
 export function checkIoPermission(cpu: Cpu, port: number, size: number): void {

@@ -17,42 +17,70 @@ export interface CodeFetch {
 /** The longest legal instruction; a longer one raises #GP(0). */
 export const MAX_INSN_LEN = 15;
 
-// Segment-override prefix byte → segment register (ES CS SS DS FS GS).
-const SEG_OF_PREFIX: Record<number, number> = { 38: 0, 46: 1, 54: 2, 62: 3, 100: 4, 101: 5 };
+// Prefix bytes: 1–6 a segment override (register + 1), 7 and up the others.
+const P_OPSIZE = 7;
+const P_ADSIZE = 8;
+const P_REP = 9;
+const P_REPNE = 10;
+const P_LOCK = 11;
+const PREFIX = new Uint8Array(256);
+[0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65].forEach((b, seg) => {
+  PREFIX[b] = seg + 1;
+});
+PREFIX[0x66] = P_OPSIZE;
+PREFIX[0x67] = P_ADSIZE;
+PREFIX[0xf3] = P_REP;
+PREFIX[0xf2] = P_REPNE;
+PREFIX[0xf0] = P_LOCK;
 
 // 16-bit ModRM r/m → base, index (SDM vol. 2 table 2-1).
 const BASE16 = [3, 3, 5, 5, 6, 7, 5, 3]; // BX BX BP BP SI DI BP BX
 const INDEX16 = [6, 7, 6, 7, -1, -1, -1, -1]; // SI DI SI DI
+
+// Decoder cursor. Module state instead of closures keeps decode free of
+// allocation; decode is not re-entrant (nothing it calls decodes).
+let src: CodeFetch;
+let start = 0;
+let p = 0;
+
+function next(): number {
+  if (p - start >= MAX_INSN_LEN) throw new CpuFault(Vec.GP, 0);
+  const b = src.fetch8(p);
+  p = (p + 1) >>> 0;
+  return b;
+}
+
+function next16(): number {
+  return next() | (next() << 8);
+}
+
+function next32(): number {
+  return (next() | (next() << 8) | (next() << 16) | (next() << 24)) >>> 0;
+}
 
 /**
  * Decode the instruction at `eip` into `out`. `big` is the code segment's
  * default size (CS.D). Returns `out`.
  */
 export function decode(code: CodeFetch, eip: number, big: boolean, out: Insn): Insn {
-  let p = eip;
-  const next = (): number => {
-    if (p - eip >= MAX_INSN_LEN) throw new CpuFault(Vec.GP, 0);
-    const b = code.fetch8(p);
-    p = (p + 1) >>> 0;
-    return b;
-  };
-  const next16 = (): number => next() | (next() << 8);
-  const next32 = (): number => (next() | (next() << 8) | (next() << 16) | (next() << 24)) >>> 0;
-
+  src = code;
+  start = eip;
+  p = eip;
   let prefixes = 0;
   let seg = -1;
   let b: number;
   for (;;) {
     b = next();
-    if (b === 0x66) prefixes |= Pfx.OPSIZE;
-    else if (b === 0x67) prefixes |= Pfx.ADSIZE;
-    else if (b === 0xf3) prefixes = (prefixes & ~Pfx.REPNE) | Pfx.REP;
-    else if (b === 0xf2) prefixes = (prefixes & ~Pfx.REP) | Pfx.REPNE;
-    else if (b === 0xf0) prefixes |= Pfx.LOCK;
-    else if (SEG_OF_PREFIX[b] !== undefined) {
-      seg = SEG_OF_PREFIX[b];
+    const k = PREFIX[b];
+    if (k === 0) break;
+    if (k <= 6) {
+      seg = k - 1;
       prefixes |= Pfx.SEG;
-    } else break;
+    } else if (k === P_OPSIZE) prefixes |= Pfx.OPSIZE;
+    else if (k === P_ADSIZE) prefixes |= Pfx.ADSIZE;
+    else if (k === P_REP) prefixes = (prefixes & ~Pfx.REPNE) | Pfx.REP;
+    else if (k === P_REPNE) prefixes = (prefixes & ~Pfx.REP) | Pfx.REPNE;
+    else prefixes |= Pfx.LOCK;
   }
   let op = b;
   if (op === 0x0f) op = 0x100 | next();

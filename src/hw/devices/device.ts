@@ -1,0 +1,66 @@
+/**
+ * The one interface every device implements (one file per device in this
+ * folder). A device claims I/O port and/or MMIO ranges, is told about
+ * accesses with absolute port numbers or physical addresses, drives IRQ
+ * lines, advances on guest time (cycles, never the wall clock), and can save
+ * and restore its state as plain JSON-able data.
+ */
+import type { AccessSize } from "../cpu/bus.js";
+
+export interface Range {
+  /** First port or physical address. */
+  readonly base: number;
+  /** Number of ports or bytes. */
+  readonly length: number;
+}
+
+/** An interrupt request line into the interrupt controller. */
+export interface IrqLine {
+  /** Drive the line high (true) or low (false). Edge-triggered inputs latch on the rising edge. */
+  set(level: boolean): void;
+}
+
+/** Guest time. */
+export interface Clock {
+  /** Cycles since reset (the CPU's cycle counter). */
+  now(): number;
+  /** Cycles per second of the modelled processor. */
+  readonly hz: number;
+}
+
+export interface Device {
+  readonly name: string;
+  readonly ports?: readonly Range[];
+  readonly mmio?: readonly Range[];
+  ioRead?(port: number, size: AccessSize): number;
+  ioWrite?(port: number, size: AccessSize, value: number): void;
+  mmioRead?(addr: number, size: AccessSize): number;
+  mmioWrite?(addr: number, size: AccessSize, value: number): void;
+  /**
+   * Bring the device up to guest time `now` (raising IRQs that fell due).
+   * Returns the cycle count of its next event, or Infinity when it has none,
+   * so the machine can skip ahead while the CPU halts.
+   */
+  tick?(now: number): number;
+  reset?(): void;
+  save?(): unknown;
+  restore?(state: unknown): void;
+}
+
+/**
+ * `count` ticks of a `tickHz` clock elapsed in `cycles` cycles of a `cpuHz`
+ * clock, rounded down, exact for any cycle count below 2^53 (a plain
+ * `cycles * tickHz / cpuHz` loses precision after a few seconds).
+ */
+export function cyclesToTicks(cycles: number, cpuHz: number, tickHz: number): number {
+  const whole = Math.floor(cycles / cpuHz);
+  const rest = cycles - whole * cpuHz;
+  return whole * tickHz + Math.floor((rest * tickHz) / cpuHz);
+}
+
+/** The first cycle count at which `ticks` ticks of a `tickHz` clock have elapsed (inverse of cyclesToTicks). */
+export function ticksToCycles(ticks: number, cpuHz: number, tickHz: number): number {
+  const whole = Math.floor(ticks / tickHz);
+  const rest = ticks - whole * tickHz;
+  return whole * cpuHz + Math.ceil((rest * cpuHz) / tickHz);
+}

@@ -47,20 +47,36 @@ export interface Device {
   restore?(state: unknown): void;
 }
 
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Floor or ceiling of v * num / den, exact for integers below 2^53. */
+function scale(v: number, num: number, den: number, ceil: boolean): number {
+  const g = gcd(num, den);
+  num /= g;
+  den /= g;
+  const whole = Math.floor(v / den);
+  const rest = v - whole * den;
+  const part = rest * num;
+  if (part <= Number.MAX_SAFE_INTEGER) return whole * num + (ceil ? Math.ceil(part / den) : Math.floor(part / den));
+  const big = BigInt(rest) * BigInt(num);
+  const q = big / BigInt(den);
+  const exact = q * BigInt(den) === big;
+  return whole * num + Number(q) + (ceil && !exact ? 1 : 0);
+}
+
 /**
- * `count` ticks of a `tickHz` clock elapsed in `cycles` cycles of a `cpuHz`
- * clock, rounded down, exact for any cycle count below 2^53 (a plain
+ * Ticks of a `tickHz` clock elapsed in `cycles` cycles of a `cpuHz` clock,
+ * rounded down, exact for any cycle count below 2^53 (a plain
  * `cycles * tickHz / cpuHz` loses precision after a few seconds).
  */
 export function cyclesToTicks(cycles: number, cpuHz: number, tickHz: number): number {
-  const whole = Math.floor(cycles / cpuHz);
-  const rest = cycles - whole * cpuHz;
-  return whole * tickHz + Math.floor((rest * tickHz) / cpuHz);
+  return scale(cycles, tickHz, cpuHz, false);
 }
 
 /** The first cycle count at which `ticks` ticks of a `tickHz` clock have elapsed (inverse of cyclesToTicks). */
 export function ticksToCycles(ticks: number, cpuHz: number, tickHz: number): number {
-  const whole = Math.floor(ticks / tickHz);
-  const rest = ticks - whole * tickHz;
-  return whole * cpuHz + Math.ceil((rest * cpuHz) / tickHz);
+  return scale(ticks, cpuHz, tickHz, true);
 }

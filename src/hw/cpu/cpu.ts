@@ -146,6 +146,8 @@ export class Cpu {
   sysenterEsp = 0;
   sysenterEip = 0;
   apicBase = 0xfee00900;
+  /** CPUID.1:EDX.APIC: the machine sets it when it wires up a local APIC. */
+  cpuidApic = false;
   /** TSC offset: RDTSC returns cycles + tscOffset (WRMSR to the TSC sets it). */
   tscOffset = 0;
 

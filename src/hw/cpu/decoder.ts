@@ -105,7 +105,8 @@ export function decode(code: CodeFetch, eip: number, big: boolean, out: Insn): I
 
   if (HAS_MODRM[op]) {
     const m = next();
-    const mod = m >> 6;
+    // MOV to/from CRn/DRn (0F 20–23) ignore mod: r/m is always a register.
+    const mod = op >= 0x120 && op <= 0x123 ? 3 : m >> 6;
     const rm = m & 7;
     out.mod = mod;
     out.reg = (m >> 3) & 7;

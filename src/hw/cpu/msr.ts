@@ -1,0 +1,73 @@
+/**
+ * Model-specific registers (SDM vol. 4): the few an i686 guest needs. Any
+ * other index raises #GP(0), as the processor does for an MSR it lacks.
+ * RDMSR/WRMSR take the index in ECX and the value in EDX:EAX.
+ */
+import { type Cpu, EAX, ECX, EDX } from "./cpu.js";
+import { CpuFault, Vec } from "./fault.js";
+
+export const MSR_TSC = 0x10;
+export const MSR_APIC_BASE = 0x1b;
+export const MSR_SYSENTER_CS = 0x174;
+export const MSR_SYSENTER_ESP = 0x175;
+export const MSR_SYSENTER_EIP = 0x176;
+
+const TWO32 = 4294967296;
+
+/** RDMSR: EDX:EAX ← MSR[ECX]. The caller has checked CPL 0. */
+export function rdmsr(cpu: Cpu): void {
+  let lo: number;
+  let hi = 0;
+  switch (cpu.regs[ECX] >>> 0) {
+    case MSR_TSC: {
+      const tsc = cpu.tsc;
+      lo = tsc >>> 0;
+      hi = Math.floor(tsc / TWO32) >>> 0;
+      break;
+    }
+    case MSR_APIC_BASE:
+      lo = cpu.apicBase;
+      break;
+    case MSR_SYSENTER_CS:
+      lo = cpu.sysenterCs;
+      break;
+    case MSR_SYSENTER_ESP:
+      lo = cpu.sysenterEsp;
+      break;
+    case MSR_SYSENTER_EIP:
+      lo = cpu.sysenterEip;
+      break;
+    default:
+      throw new CpuFault(Vec.GP, 0);
+  }
+  cpu.regs[EAX] = lo;
+  cpu.regs[EDX] = hi;
+}
+
+/** WRMSR: MSR[ECX] ← EDX:EAX. The caller has checked CPL 0. */
+export function wrmsr(cpu: Cpu): void {
+  const lo = cpu.regs[EAX] >>> 0;
+  const hi = cpu.regs[EDX] >>> 0;
+  switch (cpu.regs[ECX] >>> 0) {
+    case MSR_TSC:
+      // The counter keeps running from the written value.
+      cpu.tscOffset = hi * TWO32 + lo - cpu.cycles;
+      return;
+    case MSR_APIC_BASE:
+      // Bits 12–31 base, 11 global enable, 8 BSP (read-only); the rest reserved.
+      if (hi !== 0 || lo & 0x6ff) throw new CpuFault(Vec.GP, 0);
+      cpu.apicBase = ((lo & 0xfffff800) | (cpu.apicBase & 0x100)) >>> 0;
+      return;
+    case MSR_SYSENTER_CS:
+      cpu.sysenterCs = lo & 0xffff;
+      return;
+    case MSR_SYSENTER_ESP:
+      cpu.sysenterEsp = lo;
+      return;
+    case MSR_SYSENTER_EIP:
+      cpu.sysenterEip = lo;
+      return;
+    default:
+      throw new CpuFault(Vec.GP, 0);
+  }
+}

@@ -7,7 +7,7 @@
  */
 import { CpuFault, Vec } from "./fault.js";
 import { type Insn, Pfx } from "./insn.js";
-import { HAS_MODRM, IMM_KIND, Imm } from "./isa.js";
+import { HAS_MODRM, IMM_KIND, Imm, LOCKABLE } from "./isa.js";
 
 /** Reads one code byte at an offset in CS (may throw a CpuFault). */
 export interface CodeFetch {
@@ -177,5 +177,6 @@ export function decode(code: CodeFetch, eip: number, big: boolean, out: Insn): I
       break;
   }
   out.len = (p - eip) >>> 0;
+  if (prefixes & Pfx.LOCK && (out.mod === 3 || !(LOCKABLE[op] & (1 << out.reg)))) throw new CpuFault(Vec.UD);
   return out;
 }

@@ -274,3 +274,17 @@ for (const r of OPCODES) {
   }
   IMM_KIND[r.op] = imm;
 }
+
+/**
+ * Per opcode: which ModRM.reg values may take a LOCK prefix (bit n = /n),
+ * always with a memory destination (SDM vol. 2, LOCK). Anything else with
+ * LOCK raises #UD.
+ */
+export const LOCKABLE = new Uint8Array(512);
+for (const op of [0x00, 0x01, 0x08, 0x09, 0x10, 0x11, 0x18, 0x19, 0x20, 0x21, 0x28, 0x29, 0x30, 0x31, 0x86, 0x87]) LOCKABLE[op] = 0xff;
+for (const op of [0x80, 0x81, 0x82, 0x83]) LOCKABLE[op] = 0x7f; // not /7 (cmp)
+LOCKABLE[0xf6] = LOCKABLE[0xf7] = 0x0c; // not, neg
+LOCKABLE[0xfe] = LOCKABLE[0xff] = 0x03; // inc, dec
+for (const op of [0x1ab, 0x1b3, 0x1bb, 0x1b0, 0x1b1, 0x1c0, 0x1c1]) LOCKABLE[op] = 0xff; // bts btr btc cmpxchg xadd
+LOCKABLE[0x1ba] = 0xe0; // bts/btr/btc Ev,Ib
+LOCKABLE[0x1c7] = 0x02; // cmpxchg8b

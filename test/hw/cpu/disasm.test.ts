@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decode } from "../../../src/hw/cpu/decoder.js";
 import { disassemble } from "../../../src/hw/cpu/disasm.js";
+import { CpuFault } from "../../../src/hw/cpu/fault.js";
 import { Insn } from "../../../src/hw/cpu/insn.js";
 
 function dis(bytes: number[], big = true, eip = 0x1000): string {
@@ -30,4 +31,14 @@ test("disassembles branches to absolute targets and implicit operands", () => {
   assert.equal(dis([0xea, 0x00, 0x10, 0x00, 0x00, 0x08, 0x00]), "jmpf 0x8:0x1000");
   assert.equal(dis([0x0f, 0x0b]), "ud2");
   assert.equal(dis([0x0f, 0xff]), "(bad) 0f ff");
+});
+
+test("LOCK is #UD unless the instruction is lockable with a memory destination", () => {
+  const decodes = (bytes: number[]) => () => decode({ fetch8: (a: number) => bytes[a] }, 0, true, new Insn());
+  assert.doesNotThrow(decodes([0xf0, 0x01, 0x03])); // lock add [ebx], eax
+  assert.doesNotThrow(decodes([0xf0, 0x0f, 0xc7, 0x0e])); // lock cmpxchg8b [esi]
+  assert.throws(decodes([0xf0, 0x01, 0xc3]), (e: unknown) => e instanceof CpuFault && e.vector === 6); // register destination
+  assert.throws(decodes([0xf0, 0x39, 0x03]), (e: unknown) => e instanceof CpuFault && e.vector === 6); // cmp
+  assert.throws(decodes([0xf0, 0x83, 0x3b, 0x01]), (e: unknown) => e instanceof CpuFault && e.vector === 6); // cmp via group 1
+  assert.throws(decodes([0xf0, 0x90]), (e: unknown) => e instanceof CpuFault && e.vector === 6); // nop
 });

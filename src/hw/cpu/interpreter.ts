@@ -6,11 +6,14 @@
  */
 import { type Cpu, CS, type ExitReason } from "./cpu.js";
 import { decode } from "./decoder.js";
-import { CpuFault } from "./fault.js";
-import { IF } from "./flags.js";
+import { CpuFault, Vec } from "./fault.js";
+import { IF, TF } from "./flags.js";
 import { Insn } from "./insn.js";
 import { deliver, EventKind, raise } from "./interrupts.js";
 import { HANDLERS } from "./ops/index.js";
+
+/** DR6.BS: the debug exception was a single-step trap. */
+const DR6_BS = 0x4000;
 
 /** Where external interrupts come from (the PIC or the local APIC). */
 export interface InterruptSource {
@@ -57,11 +60,18 @@ export class Interpreter {
           return cpu.stopRequest;
         }
       }
+      const singleStep = cpu.flags & TF;
       const i = decode(cpu, start, cpu.csBig, this.insn);
       cpu.eip = cpu.csBig ? (start + i.len) >>> 0 : (start + i.len) & 0xffff;
       HANDLERS[i.op](cpu, i);
       cpu.instructions++;
       cpu.cycles += 1;
+      // Single-step: an instruction that began with TF set traps after it
+      // (SDM vol. 3, 17.3.1.4); one that sets TF (POPF) does not.
+      if (singleStep) {
+        cpu.dr[6] |= DR6_BS;
+        return raise(cpu, new CpuFault(Vec.DB, -1, true));
+      }
     } catch (e) {
       if (!(e instanceof CpuFault)) throw e;
       if (!e.trap) cpu.eip = start;

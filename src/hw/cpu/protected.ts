@@ -26,7 +26,8 @@ import {
 import { taskSwitchThroughGate } from "./tasks.js";
 
 export function deliverProtected(cpu: Cpu, vector: number, errorCode: number, kind: EventKind): void {
-  const ext = kind === EventKind.EXTERNAL ? 1 : 0;
+  // EXT: the event is not an INT n/INT3/INTO of the program (SDM vol. 3, 6.13).
+  const ext = kind === EventKind.SOFTWARE ? 0 : 1;
   const idtErr = vector * 8 + 2 + ext;
   if (vector * 8 + 7 > cpu.idtLimit) throw new CpuFault(Vec.GP, idtErr);
   const gateAddr = cpu.idtBase + vector * 8;

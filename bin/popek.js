@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The CLI is TypeScript (src/cli/main.ts), compiled into dist/ by `npm ci` (prepare) or `npm run build`.
+import { main } from "../dist/src/cli/main.js";
+
+process.exitCode = main(process.argv);

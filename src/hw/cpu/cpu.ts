@@ -152,6 +152,11 @@ export class Cpu {
   tscOffset = 0;
 
   readonly fpu = new Fpu();
+
+  // The last code page's translation (see fetch8); -1 when none.
+  private codePage = -1;
+  private codePhys = 0;
+  private codeCpl = 0;
   readonly walker: PageWalker;
 
   /** HLT executed; cleared by an interrupt. */
@@ -370,8 +375,21 @@ export class Cpu {
   fetch8(eip: number): number {
     if (eip > this.segHi[CS]) throw new CpuFault(Vec.GP, 0);
     const lin = (this.segBase[CS] + eip) >>> 0;
+    if ((lin & ~0xfff) === this.codePage && this.cpl === this.codeCpl) return this.bus.ram[this.codePhys | (lin & 0xfff)];
     const phys = this.cr0 & CR0_PG ? this.walker.translate(lin, false) : lin;
+    if (this.isRam((phys & ~0xfff) >>> 0, 0x1000)) {
+      // Remember the translation of this code page: the bytes themselves
+      // are read from RAM each time, so stores to code are seen at once.
+      this.codePage = (lin & ~0xfff) | 0;
+      this.codePhys = (phys & ~0xfff) >>> 0;
+      this.codeCpl = this.cpl;
+    }
     return this.readPhys8(phys);
+  }
+
+  /** Forget the cached code-page translation (the TLB changed). */
+  flushCodePage(): void {
+    this.codePage = -1;
   }
 
   // --- linear (paged) access ---------------------------------------------

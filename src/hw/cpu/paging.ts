@@ -127,10 +127,12 @@ export class PageWalker {
   /** INVLPG: drop one page's entry, global or not. */
   invalidate(lin: number): void {
     this.tlb[lin >>> 12] = 0;
+    this.cpu.flushCodePage();
   }
 
   /** CR3 load: drop every non-global entry. */
   flushNonGlobal(): void {
+    this.cpu.flushCodePage();
     if (this.overflowed) {
       const tlb = this.tlb;
       for (let i = 0; i < tlb.length; i++) if (!(tlb[i] & T_GLOBAL)) tlb[i] = 0;
@@ -148,6 +150,7 @@ export class PageWalker {
 
   /** CR0.PG/WP, CR4.PSE/PGE changes and reset: drop everything. */
   flush(): void {
+    this.cpu.flushCodePage();
     if (this.overflowed) this.tlb.fill(0);
     else for (let i = 0; i < this.usedCount; i++) this.tlb[this.used[i]] = 0;
     this.usedCount = 0;

@@ -63,8 +63,19 @@ export function alu(cpu: Cpu, op: number, dst: number, src: number, size: number
 
 /** `op E,src`: the ALU operation on the r/m operand (CMP only reads it). */
 function aluRM(cpu: Cpu, i: Insn, op: number, size: number, src: number): void {
-  if (op === AluOp.CMP) alu(cpu, op, readE(cpu, i, size), src, size);
-  else rmw(cpu, i, size, (v) => alu(cpu, op, v, src, size));
+  if (i.mod === 3) {
+    const r = alu(cpu, op, cpu.getReg(i.rm, size), src, size);
+    if (op !== AluOp.CMP) cpu.setReg(i.rm, size, r);
+    return;
+  }
+  const off = ea(cpu, i);
+  if (op === AluOp.CMP) {
+    alu(cpu, op, cpu.read(i.seg, off, size), src, size);
+    return;
+  }
+  // Probe the store first so that the flags are never set by a faulting instruction.
+  cpu.probeWrite(i.seg, off, size);
+  cpu.write(i.seg, off, size, alu(cpu, op, cpu.read(i.seg, off, size), src, size));
 }
 
 export function installAlu(t: HandlerTable): void {

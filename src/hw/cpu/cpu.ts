@@ -13,8 +13,9 @@
  * translated (and a write faults before any byte is stored).
  */
 import type { AccessSize, CpuBus } from "./bus.js";
+import { checkDataBreakpoints } from "./debug.js";
 import { CpuFault, Vec } from "./fault.js";
-import { FIXED1, IF, Lz, readEflags, VM } from "./flags.js";
+import { AC, FIXED1, IF, Lz, readEflags, VM } from "./flags.js";
 import { Fpu } from "./fpu/fpu.js";
 import { PageWalker } from "./paging.js";
 
@@ -158,6 +159,12 @@ export class Cpu {
   private codePhys = 0;
   private codeCpl = 0;
   readonly walker: PageWalker;
+
+  /** DR7 arms an instruction breakpoint / a data breakpoint (see debug.ts). */
+  insnBreakpoints = false;
+  dataBreakpoints = false;
+  /** DR6 B0–B3 bits of data breakpoints hit by the current instruction. */
+  pendingDataHits = 0;
 
   /** HLT executed; cleared by an interrupt. */
   halted = false;
@@ -316,9 +323,13 @@ export class Cpu {
   }
 
   /** Linear address of `off` in `seg` after the limit check for `size` bytes. */
-  linear(seg: number, off: number, size: number): number {
+  linear(seg: number, off: number, size: number, write = false): number {
     if (off < this.segLo[seg] || off + size - 1 > this.segHi[seg]) throw this.segFault(seg);
-    return (this.segBase[seg] + off) >>> 0;
+    const lin = (this.segBase[seg] + off) >>> 0;
+    // Alignment check (SDM vol. 3, 6.15 #AC): only misaligned accesses look further.
+    if (lin & (size - 1) && this.cpl === 3 && this.cr0 & CR0_AM && this.flags & AC) throw new CpuFault(Vec.AC, 0);
+    if (this.dataBreakpoints) checkDataBreakpoints(this, lin, size, write);
+    return lin;
   }
 
   read8(seg: number, off: number): number {
@@ -335,15 +346,15 @@ export class Cpu {
   }
   write8(seg: number, off: number, v: number): void {
     if (!(this.segRW[seg] & 2)) throw this.segFault(seg);
-    this.writeLin8(this.linear(seg, off, 1), v);
+    this.writeLin8(this.linear(seg, off, 1, true), v);
   }
   write16(seg: number, off: number, v: number): void {
     if (!(this.segRW[seg] & 2)) throw this.segFault(seg);
-    this.writeLin16(this.linear(seg, off, 2), v);
+    this.writeLin16(this.linear(seg, off, 2, true), v);
   }
   write32(seg: number, off: number, v: number): void {
     if (!(this.segRW[seg] & 2)) throw this.segFault(seg);
-    this.writeLin32(this.linear(seg, off, 4), v);
+    this.writeLin32(this.linear(seg, off, 4, true), v);
   }
 
   /** Read `size` (1, 2, 4) bytes at seg:off, unsigned. */

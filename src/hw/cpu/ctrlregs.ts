@@ -4,6 +4,7 @@
  * real/protected mode switch, and the reserved-bit faults. MOV CRn, LMSW,
  * CLTS and the task switch all write CR0 through `writeCr0`.
  */
+
 import {
   type Cpu,
   CR0_AM,
@@ -26,6 +27,7 @@ import {
   CR4_TSD,
   GS,
 } from "./cpu.js";
+import { updateBreakpoints } from "./debug.js";
 import { CpuFault, Vec } from "./fault.js";
 
 /** The CR0 bits an i686 implements; writes to the others are ignored. */
@@ -137,4 +139,5 @@ export function writeDr(cpu: Cpu, n: number, value: number): void {
   else if (r === 7)
     cpu.dr[7] = (value | DR7_FIXED1) & ~0xd800; // bits 11, 12, 14, 15 reserved 0
   else cpu.dr[r] = value;
+  if (r !== 6) updateBreakpoints(cpu);
 }

@@ -5,15 +5,13 @@
  * it stays simple.
  */
 import { type Cpu, CS, type ExitReason } from "./cpu.js";
+import { debugTrapAfter, instructionBreakpointHits } from "./debug.js";
 import { decode } from "./decoder.js";
 import { CpuFault, Vec } from "./fault.js";
-import { IF, TF } from "./flags.js";
+import { IF, RF, TF } from "./flags.js";
 import { Insn } from "./insn.js";
 import { deliver, EventKind, raise } from "./interrupts.js";
 import { HANDLERS } from "./ops/index.js";
-
-/** DR6.BS: the debug exception was a single-step trap. */
-const DR6_BS = 0x4000;
 
 /** Where external interrupts come from (the PIC or the local APIC). */
 export interface InterruptSource {
@@ -60,16 +58,22 @@ export class Interpreter {
           return cpu.stopRequest;
         }
       }
-      const singleStep = cpu.flags & TF;
+      const startFlags = cpu.flags;
+      if (cpu.insnBreakpoints && !(startFlags & RF)) {
+        const hits = instructionBreakpointHits(cpu, (cpu.segBase[CS] + start) >>> 0);
+        if (hits) {
+          cpu.dr[6] = (cpu.dr[6] & ~0xf) | hits;
+          throw new CpuFault(Vec.DB);
+        }
+      }
       const i = decode(cpu, start, cpu.csBig, this.insn);
       cpu.eip = cpu.csBig ? (start + i.len) >>> 0 : (start + i.len) & 0xffff;
       HANDLERS[i.op](cpu, i);
       cpu.instructions++;
       cpu.cycles += 1;
-      // Single-step: an instruction that began with TF set traps after it
-      // (SDM vol. 3, 17.3.1.4); one that sets TF (POPF) does not.
-      if (singleStep) {
-        cpu.dr[6] |= DR6_BS;
+      // Debug traps: single-step (TF at the start, SDM vol. 3, 17.3.1.4),
+      // data breakpoints; and RF retires.
+      if ((startFlags & (TF | RF) || cpu.pendingDataHits) && debugTrapAfter(cpu, startFlags, i.op)) {
         return raise(cpu, new CpuFault(Vec.DB, -1, true));
       }
     } catch (e) {

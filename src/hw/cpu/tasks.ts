@@ -10,7 +10,9 @@
  * new task: they are raised as traps so the engine does not rewind EIP to
  * the old task's instruction.
  */
+
 import { ATTR_DATA_RW, type Cpu, CR0_PG, CR0_TS, CS, DS, ES, FS, GS, LDTR, SS, TR } from "./cpu.js";
+import { updateBreakpoints } from "./debug.js";
 import { CpuFault, Vec } from "./fault.js";
 import { NT, VM } from "./flags.js";
 import {
@@ -159,6 +161,7 @@ export function switchTask(cpu: Cpu, sel: number, d: Descriptor, source: TaskSou
   }
   // Local breakpoints belong to the task being left (DR7 L0–L3, LE).
   cpu.dr[7] &= ~0x155;
+  updateBreakpoints(cpu);
 
   const v86 = new32 && (eflags & VM) !== 0;
   if (v86) {

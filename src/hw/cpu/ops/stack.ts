@@ -177,23 +177,23 @@ function enter(cpu: Cpu, i: Insn): void {
   const big = cpu.ssBig;
   const alloc = i.imm & 0xffff;
   const level = i.imm2 & 31;
-  let sp = spAdd(big, cpu.sp, -size);
-  cpu.write(SS, sp, size, cpu.getReg(EBP, size));
-  const frame = sp;
+  // The stack-size attribute picks BP or EBP as the frame pointer (current
+  // SDM wording, and QEMU); the operand size is the width of each push.
+  // FrameTemp is the full ESP less one push, its low word on a 16-bit stack.
+  const frameTemp = (cpu.regs[ESP] - size) >>> 0;
+  const at = (v: number) => (big ? v >>> 0 : v & 0xffff);
+  cpu.write(SS, at(frameTemp), size, cpu.getReg(EBP, size));
   if (level > 0) {
-    let bp = big ? cpu.regs[EBP] >>> 0 : cpu.regs16[EBP << 1];
+    const bp = cpu.regs[EBP];
     for (let k = 1; k < level; k++) {
-      bp = spAdd(big, bp, -size);
-      const v = cpu.read(SS, bp, size);
-      sp = spAdd(big, sp, -size);
-      cpu.write(SS, sp, size, v);
+      const v = cpu.read(SS, at(bp - k * size), size);
+      cpu.write(SS, at(frameTemp - k * size), size, v);
     }
-    sp = spAdd(big, sp, -size);
-    cpu.write(SS, sp, size, frame);
+    cpu.write(SS, at(frameTemp - level * size), size, frameTemp);
   }
-  sp = spAdd(big, sp, -alloc);
+  const sp = at(frameTemp - level * size - alloc);
   cpu.probeWrite(SS, sp, size);
-  cpu.setReg(EBP, size, frame);
+  cpu.setReg(EBP, big ? 4 : 2, frameTemp);
   setSp(cpu, big, sp);
 }
 

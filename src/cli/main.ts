@@ -9,11 +9,13 @@
  */
 import { readFileSync, writeSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { DEFAULT_APPEND, fetchLinuxGuest, findLinuxGuest, guestCacheDir } from "../guests/linux.js";
 import { MIB } from "../hw/machine/flat.js";
 import { ImageError, readImage } from "../vmm/native/image.js";
 import { HostError, type RunResult, runFlat } from "../vmm/native/run.js";
 import { EXIT_STATUS_MODES, type ExitStatusMode, Status } from "../vmm/native/status.js";
 import { parseExceptions, parseInteger } from "./parse.js";
+import { runPcCommand } from "./run-pc.js";
 
 /** RAM limit: the flat machine maps RAM from 0 and later machines keep the top GiB of the 4 GiB space for MMIO. */
 const MAX_MEM_MIB = 3072;
@@ -39,10 +41,16 @@ Port 0xE9 is the debug console (bytes written go to stdout); port 0xF4 is the
 debug exit. A one-line summary (exit reason, instructions, cycles) goes to stderr.`;
 
 interface RunOptions {
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  bios?: string;
+  apic: boolean;
+  rtcStart?: number;
   load?: number;
   entry?: number;
   real?: boolean;
-  mem: number;
+  mem?: number;
   maxInstructions?: number;
   exitStatus: ExitStatusMode;
   intercept?: number[];
@@ -63,12 +71,20 @@ function program(setStatus: (s: number) => void): Command {
 
   cmd
     .command("run")
-    .description("run a flat binary image (raw x86 code, no headers)")
-    .argument("<image>", "path of the flat binary")
+    .description("run a guest: `linux` (the fetched Debian guest), a kernel (--kernel), a ROM (--bios), or a flat binary image")
+    .argument("[image]", "a flat binary (raw x86 code, no headers), or `linux`")
+    .option("--kernel <bzImage>", "boot a Linux kernel (32-bit boot protocol) on the PC platform, console on COM1")
+    .option("--initrd <file>", "initial ramdisk for --kernel")
+    .option("--append <cmdline>", `kernel command line (default "${DEFAULT_APPEND}")`)
+    .option("--bios <rom>", "run a ROM image at the reset vector (like qemu -bios), debug console on stdout")
+    .option("--no-apic", "no local APIC on the PC platform")
+    .option("--rtc-start <seconds>", "RTC time at power-on, seconds since 1970 (default: the host clock)", (v) =>
+      parseInteger(v, 0, 2 ** 40),
+    )
     .option("--load <addr>", "physical load address (default 0x100000; 0x7c00 with --real)", (v) => parseInteger(v, 0, 0xffffffff))
     .option("--entry <addr>", "entry point (default: the load address)", (v) => parseInteger(v, 0, 0xffffffff))
     .option("--real", "start in 16-bit real mode at 0000:entry instead of flat 32-bit protected mode")
-    .option("--mem <MiB>", `RAM size in MiB (1-${MAX_MEM_MIB})`, (v) => parseInteger(v, 1, MAX_MEM_MIB), 16)
+    .option("--mem <MiB>", `RAM size in MiB (1-${MAX_MEM_MIB}; default 16, 128 for Linux)`, (v) => parseInteger(v, 1, MAX_MEM_MIB))
     .option("--max-instructions <n>", "stop after n instructions (default: no limit)", (v) => parseInteger(v, 1, Number.MAX_SAFE_INTEGER))
     .addOption(
       new Option("--exit-status <mode>", "how a write of v to port 0xF4 becomes the exit status: raw = v & 0xff, qemu = (v << 1) | 1")
@@ -81,15 +97,68 @@ function program(setStatus: (s: number) => void): Command {
       parseExceptions,
     )
     .addHelpText("after", EXIT_HELP)
-    .action((image: string, opts: RunOptions) => setStatus(runCommand(image, opts)));
+    .action(async (image: string | undefined, opts: RunOptions) => setStatus(await runCommand(image, opts)));
+
+  const guest = cmd.command("guest").description("guest images");
+  guest
+    .command("fetch")
+    .description("download Debian's i386 kernel and busybox with apt and pack the Linux guest's initramfs")
+    .argument("<name>", "which guest: linux")
+    .action((name: string) => setStatus(fetchCommand(name)));
   return cmd;
 }
 
+function fetchCommand(name: string): number {
+  if (name !== "linux") {
+    say(`unknown guest "${name}": the one guest to fetch is "linux"`);
+    return Status.USAGE;
+  }
+  try {
+    const g = fetchLinuxGuest(guestCacheDir(), (line) => say(line));
+    say(`linux guest ready: kernel ${g.versions.kernel}, busybox ${g.versions.busybox} (${guestCacheDir()})`);
+    return 0;
+  } catch (e) {
+    say(`cannot fetch the linux guest: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+    return Status.HOST_ERROR;
+  }
+}
+
 /** `popek run`: returns the exit status. */
-function runCommand(path: string, opts: RunOptions): number {
+async function runCommand(path: string | undefined, opts: RunOptions): Promise<number> {
+  if (path === "linux" && !opts.kernel) {
+    const g = findLinuxGuest();
+    if (!g) {
+      say("the linux guest is not fetched yet: run `npx popek guest fetch linux` first");
+      return Status.BAD_IMAGE;
+    }
+    opts.kernel = g.kernel;
+    opts.initrd ??= g.initrd;
+  } else if (path !== undefined && (opts.kernel || opts.bios)) {
+    say(`give either an image (${path}) or --kernel/--bios, not both`);
+    return Status.USAGE;
+  }
+  if (opts.kernel || opts.bios) {
+    return runPcCommand({
+      kernel: opts.kernel,
+      initrd: opts.initrd,
+      append: opts.append ?? DEFAULT_APPEND,
+      bios: opts.bios,
+      memMiB: opts.mem ?? (opts.kernel ? 128 : 16),
+      maxInstructions: opts.maxInstructions ?? Number.POSITIVE_INFINITY,
+      rtcStart: opts.rtcStart,
+      apic: opts.apic,
+      exitStatus: opts.exitStatus,
+      write: writeStdout,
+      say,
+    });
+  }
+  if (path === undefined) {
+    say("nothing to run: give an image, `linux`, --kernel or --bios (see popek run --help)");
+    return Status.USAGE;
+  }
   const real = opts.real === true;
   const load = opts.load ?? (real ? 0x7c00 : 0x100000);
-  const ramBytes = opts.mem * MIB;
+  const ramBytes = (opts.mem ?? 16) * MIB;
   let image: Uint8Array;
   try {
     image = readImage(path, load, ramBytes);
@@ -156,13 +225,13 @@ function writeStdout(bytes: Uint8Array): void {
   }
 }
 
-/** Run the command line `argv` (as in process.argv); returns the exit status. */
-export function main(argv: readonly string[]): number {
+/** Run the command line `argv` (as in process.argv); resolves to the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
   let status = 0;
   try {
-    program((s) => {
+    await program((s) => {
       status = s;
-    }).parse(argv as string[]);
+    }).parseAsync(argv as string[]);
     return status;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -149,6 +149,13 @@ export class Cpu {
   apicBase = 0xfee00900;
   /** CPUID.1:EDX.APIC: the machine sets it when it wires up a local APIC. */
   cpuidApic = false;
+  /** PERFCTR0, PERFCTR1, EVNTSEL0, EVNTSEL1 as (low, high) pairs (see msr.ts). */
+  readonly perfMsrs = new Uint32Array(8);
+  /**
+   * Cycles an I/O port access costs beyond its instruction (flat for now;
+   * the cost profiles will set it per device class).
+   */
+  ioCycles = 0;
   /** TSC offset: RDTSC returns cycles + tscOffset (WRMSR to the TSC sets it). */
   tscOffset = 0;
 
@@ -240,6 +247,7 @@ export class Cpu {
     this.cr3 = 0;
     this.cr4 = 0;
     this.dr.fill(0);
+    this.perfMsrs.fill(0);
     this.dr[6] = 0xffff0ff0;
     this.dr[7] = 0x400;
     this.gdtBase = 0;
@@ -541,10 +549,12 @@ export class Cpu {
   // --- I/O -------------------------------------------------------------
 
   ioRead(port: number, size: AccessSize): number {
+    this.cycles += this.ioCycles;
     return this.bus.ioRead(port & 0xffff, size);
   }
 
   ioWrite(port: number, size: AccessSize, v: number): void {
+    this.cycles += this.ioCycles;
     this.bus.ioWrite(port & 0xffff, size, v);
   }
 

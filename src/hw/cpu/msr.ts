@@ -11,6 +11,22 @@ export const MSR_APIC_BASE = 0x1b;
 export const MSR_SYSENTER_CS = 0x174;
 export const MSR_SYSENTER_ESP = 0x175;
 export const MSR_SYSENTER_EIP = 0x176;
+/** IA32_BIOS_SIGN_ID: the microcode revision (EDX) after a write of 0 and CPUID; we have none, so 0. */
+export const MSR_BIOS_SIGN_ID = 0x8b;
+/** P6-family performance counters PERFCTR0/1 and their event selects EVNTSEL0/1. */
+export const MSR_PERFCTR0 = 0xc1;
+export const MSR_PERFCTR1 = 0xc2;
+export const MSR_EVNTSEL0 = 0x186;
+export const MSR_EVNTSEL1 = 0x187;
+
+/**
+ * The P6 performance-monitoring MSRs hold what software writes (counters are
+ * 40 bits wide) but count nothing: popek models no hardware events. Linux
+ * probes them on a family-6 processor and only needs them to read back.
+ */
+function perfIndex(msr: number): number {
+  return msr === MSR_PERFCTR0 ? 0 : msr === MSR_PERFCTR1 ? 1 : msr === MSR_EVNTSEL0 ? 2 : msr === MSR_EVNTSEL1 ? 3 : -1;
+}
 
 const TWO32 = 4294967296;
 
@@ -37,8 +53,15 @@ export function rdmsr(cpu: Cpu): void {
     case MSR_SYSENTER_EIP:
       lo = cpu.sysenterEip;
       break;
-    default:
-      throw new CpuFault(Vec.GP, 0);
+    case MSR_BIOS_SIGN_ID:
+      lo = 0;
+      break;
+    default: {
+      const k = perfIndex(cpu.regs[ECX] >>> 0);
+      if (k < 0) throw new CpuFault(Vec.GP, 0);
+      lo = cpu.perfMsrs[k * 2];
+      hi = cpu.perfMsrs[k * 2 + 1];
+    }
   }
   cpu.regs[EAX] = lo;
   cpu.regs[EDX] = hi;
@@ -67,7 +90,13 @@ export function wrmsr(cpu: Cpu): void {
     case MSR_SYSENTER_EIP:
       cpu.sysenterEip = lo;
       return;
-    default:
-      throw new CpuFault(Vec.GP, 0);
+    case MSR_BIOS_SIGN_ID:
+      return;
+    default: {
+      const k = perfIndex(cpu.regs[ECX] >>> 0);
+      if (k < 0) throw new CpuFault(Vec.GP, 0);
+      cpu.perfMsrs[k * 2] = lo;
+      cpu.perfMsrs[k * 2 + 1] = k < 2 ? hi & 0xff : hi; // counters are 40 bits
+    }
   }
 }

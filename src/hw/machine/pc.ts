@@ -28,6 +28,13 @@ import { DEBUGCON_PORT, DebugConsole, type OutputSink } from "./debugcon.js";
 import { DEBUG_EXIT_PORT, DebugExit } from "./debugexit.js";
 import { PcBus, Rom } from "./pc-bus.js";
 
+/**
+ * Cycles an access to an ISA device port takes: the paper's native `in`
+ * (3209 cycles on its Pentium 4), rounded. Guests that time the PIT with
+ * port reads (Linux's fast TSC calibration) depend on I/O being this slow.
+ */
+export const ISA_IO_CYCLES = 3200;
+
 /** The processor clock devices measure guest time against, until cost profiles set it (3.8 GHz: the paper's Pentium 4). */
 export const DEFAULT_CPU_HZ = 3_800_000_000;
 
@@ -115,6 +122,7 @@ export class Pc {
       this.com1 = com1;
       this.timed.push(pit, rtc, com1);
       this.interrupts = pic;
+      cpu.ioCycles = ISA_IO_CYCLES;
       if (isa.apic) {
         const apic = new LocalApic(this.clock, { pic });
         this.bus.attach(apic);

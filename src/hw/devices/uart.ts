@@ -259,9 +259,15 @@ export class Uart implements Device {
     this.lastRx = now;
   }
 
-  /** Move queued host input into the receiver while there is room. */
+  /**
+   * Move queued host input into the receiver while there is room. The host
+   * side honours hardware flow control: it sends only while the guest
+   * asserts RTS, as a terminal set for RTS/CTS does. So input typed (or
+   * piped) before the guest's driver opens the port waits instead of being
+   * lost when the driver resets the FIFOs.
+   */
   private pump(): void {
-    if (this.mcr & MCR_LOOP) return;
+    if (this.mcr & MCR_LOOP || !(this.mcr & MCR_RTS)) return;
     const now = this.clock.now();
     while (this.hostHead < this.host.length && this.rxCount < this.capacity()) this.rxPush(this.host[this.hostHead++], now);
     if (this.hostHead >= this.host.length) {
@@ -374,8 +380,8 @@ export class Uart implements Device {
         const wasLoop = this.mcr & MCR_LOOP;
         this.mcr = v & 0x1f;
         if (this.mcr & MCR_LOOP) this.setModemInputs(this.loopInputs());
-        else if (wasLoop) {
-          this.setModemInputs(MSR_CONNECTED);
+        else {
+          if (wasLoop) this.setModemInputs(MSR_CONNECTED);
           this.pump();
         }
         break;

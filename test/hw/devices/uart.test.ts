@@ -207,7 +207,7 @@ test("IIR priorities: line status > received data > THR empty > modem status", (
 test("received data interrupt at the FIFO trigger level (4)", () => {
   const { uart, bus, irq } = rig();
   bus.out(FCR, 0x41);
-  bus.out(MCR, 0x08);
+  bus.out(MCR, 0x0a); // RTS | OUT2
   bus.out(IER, 0x01);
   uart.receive([1, 2, 3]);
   assert.equal(bus.in(IIR), 0xc1);
@@ -226,7 +226,7 @@ test("character timeout: 4 character times (9600 8N1: 4.1667 ms) after the last 
   bus.out(IER, 0);
   bus.out(LCR, 0x03);
   bus.out(FCR, 0x81); // trigger 8
-  bus.out(MCR, 0x08);
+  bus.out(MCR, 0x0a); // RTS | OUT2
   bus.out(IER, 0x01);
   clock.t = 1000;
   uart.receive([0x61, 0x62, 0x63]);
@@ -255,6 +255,7 @@ test("character timeout: 4 character times (9600 8N1: 4.1667 ms) after the last 
 test("host input is never dropped: it waits on our side while the FIFO is full", () => {
   const { uart, bus } = rig();
   bus.out(FCR, 0xc1);
+  bus.out(MCR, 0x02); // RTS
   const text = Array.from({ length: 40 }, (_, i) => 0x30 + i);
   assert.equal(uart.wantsInput, true);
   uart.receive(text);
@@ -272,8 +273,19 @@ test("host input is held back during loopback and delivered after it", () => {
   bus.out(MCR, 0x10);
   uart.receive([0x7a]);
   assert.equal(bus.in(LSR) & 0x01, 0);
-  bus.out(MCR, 0x00);
+  bus.out(MCR, 0x02);
   assert.equal(bus.in(RBR), 0x7a);
+});
+
+test("hardware flow control: host input waits until the guest asserts RTS", () => {
+  const { uart, bus } = rig();
+  bus.out(FCR, 0x01);
+  uart.receive([0x68, 0x69]);
+  assert.equal(bus.in(LSR) & 0x01, 0, "nothing arrives while RTS is off (before the driver opens the port)");
+  bus.out(FCR, 0x07); // a driver's FIFO reset loses nothing
+  bus.out(MCR, 0x03); // DTR | RTS
+  assert.equal(bus.in(RBR), 0x68);
+  assert.equal(bus.in(RBR), 0x69);
 });
 
 test("FCR bit 1 clears the receive FIFO; changing bit 0 clears both", () => {
@@ -327,6 +339,7 @@ test("save/restore keeps FIFO contents, registers and queued host input", () => 
   a.bus.out(FCR, 0x01);
   a.bus.out(LCR, 0x03);
   a.bus.out(SCR, 0x77);
+  a.bus.out(MCR, 0x02); // RTS
   a.uart.receive(Array.from({ length: 20 }, (_, i) => i));
   const s = JSON.parse(JSON.stringify(a.uart.save()));
   const b = rig();

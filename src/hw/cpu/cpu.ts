@@ -190,8 +190,17 @@ export class Cpu {
   /** Gateways: linear code addresses whose "instructions" are TypeScript. */
   readonly gateways = new Map<number, Gateway>();
 
+  /**
+   * Per physical 4 KiB page of RAM: 1 while an engine holds decoded
+   * instructions from it. A store to such a page calls `onCodeWrite`, so
+   * self-modifying code (and an OS loading programs) is seen at once.
+   */
+  readonly codePages: Uint8Array;
+  onCodeWrite: ((page: number) => void) | null = null;
+
   constructor(bus: CpuBus) {
     this.bus = bus;
+    this.codePages = new Uint8Array((bus.ram.length >>> 12) + 1);
     this.walker = new PageWalker(this);
     this.reset();
   }
@@ -492,14 +501,17 @@ export class Cpu {
     return this.bus.mmioRead(phys, 4) >>> 0;
   }
   writePhys8(phys: number, v: number): void {
-    if (this.isRam(phys, 1)) this.bus.ram[phys] = v;
-    else this.bus.mmioWrite(phys, 1, v & 0xff);
+    if (this.isRam(phys, 1)) {
+      this.bus.ram[phys] = v;
+      if (this.codePages[phys >>> 12]) this.codeWritten(phys >>> 12);
+    } else this.bus.mmioWrite(phys, 1, v & 0xff);
   }
   writePhys16(phys: number, v: number): void {
     if (this.isRam(phys, 2)) {
       const ram = this.bus.ram;
       ram[phys] = v;
       ram[phys + 1] = v >> 8;
+      if (this.codePages[phys >>> 12] | this.codePages[(phys + 1) >>> 12]) this.ramWritten(phys, 2);
     } else this.bus.mmioWrite(phys, 2, v & 0xffff);
   }
   writePhys32(phys: number, v: number): void {
@@ -509,7 +521,31 @@ export class Cpu {
       ram[phys + 1] = v >> 8;
       ram[phys + 2] = v >> 16;
       ram[phys + 3] = v >> 24;
+      if (this.codePages[phys >>> 12] | this.codePages[(phys + 3) >>> 12]) this.ramWritten(phys, 4);
     } else this.bus.mmioWrite(phys, 4, v >>> 0);
+  }
+
+  /** Tell the engines that `len` bytes of RAM at `phys` were stored to (bulk stores call this). */
+  ramWritten(phys: number, len: number): void {
+    const last = (phys + len - 1) >>> 12;
+    for (let page = phys >>> 12; page <= last; page++) if (this.codePages[page]) this.codeWritten(page);
+  }
+
+  private codeWritten(page: number): void {
+    this.codePages[page] = 0;
+    this.onCodeWrite?.(page);
+  }
+
+  /**
+   * Physical address of the code byte at offset `eip` in CS, translated as a
+   * fetch would be (and faulting as it would), or -1 when it is not in RAM.
+   */
+  codeAddress(eip: number): number {
+    if (eip > this.segHi[CS]) throw new CpuFault(Vec.GP, 0);
+    const lin = (this.segBase[CS] + eip) >>> 0;
+    if ((lin & ~0xfff) === this.codePage && this.cpl === this.codeCpl) return this.codePhys | (lin & 0xfff);
+    this.fetch8(eip);
+    return (lin & ~0xfff) === this.codePage ? this.codePhys | (lin & 0xfff) : -1;
   }
 
   // --- stack -----------------------------------------------------------

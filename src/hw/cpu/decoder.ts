@@ -88,6 +88,7 @@ export function decode(code: CodeFetch, eip: number, big: boolean, out: Insn): I
   const opsize = (prefixes & Pfx.OPSIZE ? !big : big) ? 4 : 2;
   const adsize = (prefixes & Pfx.ADSIZE ? !big : big) ? 4 : 2;
   out.eip = eip;
+  out.big = big;
   out.op = op;
   out.opsize = opsize;
   out.adsize = adsize;

@@ -6,6 +6,7 @@
  */
 import { type Cpu, CS, type ExitReason } from "./cpu.js";
 import { debugTrapAfter, instructionBreakpointHits } from "./debug.js";
+import { DecodeCache } from "./decode-cache.js";
 import { decode } from "./decoder.js";
 import { CpuFault, Vec } from "./fault.js";
 import { IF, RF, TF } from "./flags.js";
@@ -23,9 +24,12 @@ export interface InterruptSource {
 
 export class Interpreter {
   private readonly insn = new Insn();
+  private readonly cache: DecodeCache;
   interrupts: InterruptSource | null = null;
 
-  constructor(readonly cpu: Cpu) {}
+  constructor(readonly cpu: Cpu) {
+    this.cache = new DecodeCache(cpu);
+  }
 
   /**
    * Execute one instruction (or deliver one pending interrupt). Returns an
@@ -66,7 +70,7 @@ export class Interpreter {
           throw new CpuFault(Vec.DB);
         }
       }
-      const i = decode(cpu, start, cpu.csBig, this.insn);
+      const i = this.fetchDecoded(start);
       cpu.eip = cpu.csBig ? (start + i.len) >>> 0 : (start + i.len) & 0xffff;
       HANDLERS[i.op](cpu, i);
       cpu.instructions++;
@@ -82,6 +86,23 @@ export class Interpreter {
       return raise(cpu, e);
     }
     return cpu.stopRequest;
+  }
+
+  /** The instruction at CS:`eip`, from the decode cache or freshly decoded (faulting as a fetch would). */
+  private fetchDecoded(eip: number): Insn {
+    const cpu = this.cpu;
+    const phys = cpu.codeAddress(eip);
+    if (phys < 0) return decode(cpu, eip, cpu.csBig, this.insn);
+    let i = this.cache.get(phys, cpu.csBig);
+    if (i !== undefined) {
+      // The cached bytes are the same; the limit check of the whole instruction still applies.
+      if (eip + i.len - 1 > cpu.segHi[CS]) return decode(cpu, eip, cpu.csBig, this.insn);
+      i.eip = eip;
+      return i;
+    }
+    i = decode(cpu, eip, cpu.csBig, new Insn());
+    if ((phys & 0xfff) + i.len <= 0x1000) this.cache.put(phys, i);
+    return i;
   }
 
   /** Run until an exit or until `budget` instructions have executed. */

@@ -22,17 +22,21 @@ export function makeEnv(): Env {
   return { bus, cpu, it: new Interpreter(cpu) };
 }
 
+// Stores from outside the processor tell it, so decoded code is dropped (as DMA would).
 export function poke(env: Env, addr: number, bytes: number[]): void {
   env.bus.ram.set(bytes, addr);
+  env.cpu.ramWritten(addr, bytes.length);
 }
 
 export function poke16(env: Env, addr: number, v: number): void {
   env.bus.ram[addr] = v;
   env.bus.ram[addr + 1] = v >>> 8;
+  env.cpu.ramWritten(addr, 2);
 }
 
 export function poke32(env: Env, addr: number, v: number): void {
   for (let k = 0; k < 4; k++) env.bus.ram[addr + k] = v >>> (8 * k);
+  env.cpu.ramWritten(addr, 4);
 }
 
 export function peek16(env: Env, addr: number): number {

@@ -126,11 +126,32 @@ test("wrmsr to the TSC moves the counter, rdmsr reads SYSENTER_CS back, unknown 
   env.cpu.regs[EAX] = 0;
   step(env);
   assert.equal(env.cpu.regs[EAX], 0x2345); // SYSENTER_CS is 16 bits
-  env.cpu.regs[ECX] = 0x8b;
+  env.cpu.regs[ECX] = 0x2ff; // IA32_MTRR_DEF_TYPE: no MTRRs on this processor
   expectFault(env, Vec.GP, 0);
   env.cpu.cpl = 3;
   env.cpu.regs[ECX] = 0x10;
   expectFault(env, Vec.GP, 0);
+});
+
+test("BIOS_SIGN_ID reads 0; the P6 counters read back what was written, 40 bits wide", () => {
+  // wrmsr; rdmsr
+  const env = flat([0x0f, 0x30, 0x0f, 0x32, 0x0f, 0x30, 0x0f, 0x32]);
+  env.cpu.regs[ECX] = 0x8b;
+  env.cpu.regs[EAX] = 0;
+  env.cpu.regs[EDX] = 0;
+  step(env);
+  env.cpu.regs[EDX] = 0x55;
+  step(env);
+  assert.equal(env.cpu.regs[EDX], 0, "no microcode revision");
+  env.cpu.regs[ECX] = 0xc1; // PERFCTR0
+  env.cpu.regs[EAX] = 0xdeadbeef;
+  env.cpu.regs[EDX] = 0x1234;
+  step(env);
+  env.cpu.regs[EAX] = 0;
+  env.cpu.regs[EDX] = 0;
+  step(env);
+  assert.equal(env.cpu.regs[EAX] >>> 0, 0xdeadbeef);
+  assert.equal(env.cpu.regs[EDX], 0x34);
 });
 
 test("rdpmc is #GP(0)", () => {

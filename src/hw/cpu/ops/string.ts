@@ -157,6 +157,7 @@ function fastMovs(cpu: Cpu, seg: number, size: number, count: number): number {
         done++;
         continue;
       }
+      cpu.ramWritten(d, len);
       if (d <= s || d >= s + len) {
         // No destination byte is read after it is written: a block move is exact.
         ram.copyWithin(d, s, s + len);
@@ -253,6 +254,7 @@ function fastStos(cpu: Cpu, size: number, v: number, count: number): number {
         done++;
         continue;
       }
+      cpu.ramWritten(d, len);
       if (uniform) ram.fill(b0, d, d + len);
       else {
         // Store one element, then double the filled run until it covers `len`.

@@ -3,7 +3,7 @@
  * other index raises #GP(0), as the processor does for an MSR it lacks.
  * RDMSR/WRMSR take the index in ECX and the value in EDX:EAX.
  */
-import { type Cpu, EAX, ECX, EDX } from "./cpu.js";
+import { type Cpu, CR4_PCE, EAX, ECX, EDX } from "./cpu.js";
 import { CpuFault, Vec } from "./fault.js";
 
 export const MSR_TSC = 0x10;
@@ -99,4 +99,16 @@ export function wrmsr(cpu: Cpu): void {
       cpu.perfMsrs[k * 2 + 1] = k < 2 ? hi & 0xff : hi; // counters are 40 bits
     }
   }
+}
+
+/**
+ * RDPMC: EDX:EAX ← performance counter ECX (0 or 1 on a P6). Allowed at
+ * CPL 0, or at any CPL with CR4.PCE; otherwise, or for another counter,
+ * #GP(0). The counters hold what WRMSR put there (they count nothing).
+ */
+export function rdpmc(cpu: Cpu): void {
+  const n = cpu.regs[ECX] >>> 0;
+  if ((cpu.cpl !== 0 && !(cpu.cr4 & CR4_PCE) && !cpu.realMode) || n > 1) throw new CpuFault(Vec.GP, 0);
+  cpu.regs[EAX] = cpu.perfMsrs[n * 2];
+  cpu.regs[EDX] = cpu.perfMsrs[n * 2 + 1];
 }

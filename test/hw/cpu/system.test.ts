@@ -154,8 +154,23 @@ test("BIOS_SIGN_ID reads 0; the P6 counters read back what was written, 40 bits 
   assert.equal(env.cpu.regs[EDX], 0x34);
 });
 
-test("rdpmc is #GP(0)", () => {
-  expectFault(flat([0x0f, 0x33]), Vec.GP, 0);
+test("rdpmc reads PERFCTR0/1 at CPL 0 or with CR4.PCE; else, or for counter 2, #GP(0)", () => {
+  const env = flat([0x0f, 0x33]);
+  env.cpu.perfMsrs[2] = 0x1234; // PERFCTR1 low
+  env.cpu.perfMsrs[3] = 0x56;
+  env.cpu.regs[ECX] = 1;
+  step(env);
+  assert.equal(env.cpu.regs[EAX], 0x1234);
+  assert.equal(env.cpu.regs[EDX], 0x56);
+  env.cpu.eip = 0x1000;
+  env.cpu.regs[ECX] = 2;
+  expectFault(env, Vec.GP, 0);
+  env.cpu.regs[ECX] = 0;
+  env.cpu.cpl = 3;
+  expectFault(env, Vec.GP, 0);
+  env.cpu.cr4 |= 0x100; // PCE
+  step(env);
+  assert.equal(env.cpu.regs[EAX], 0);
 });
 
 test("sysenter and sysexit derive flat segments from SYSENTER_CS", () => {

@@ -13,7 +13,7 @@ import { CpuFault, Vec } from "../fault.js";
 import { IF, RF, VM } from "../flags.js";
 import type { Insn } from "../insn.js";
 import { checkIoPermission } from "../io.js";
-import { rdmsr, wrmsr } from "../msr.js";
+import { rdmsr, rdpmc, wrmsr } from "../msr.js";
 import { installSystemTables } from "./systables.js";
 import { define, type HandlerTable } from "./table.js";
 
@@ -128,10 +128,7 @@ export function installSystem(t: HandlerTable): void {
     requireCpl0(cpu);
     wrmsr(cpu);
   });
-  // No performance counters: RDPMC faults at every privilege level.
-  define(t, 0x133, () => {
-    throw gp0();
-  });
+  define(t, 0x133, rdpmc);
   define(t, 0x134, sysenter);
   define(t, 0x135, sysexit);
 

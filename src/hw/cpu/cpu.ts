@@ -192,11 +192,12 @@ export class Cpu {
 
   /**
    * Per physical 4 KiB page of RAM: 1 while an engine holds decoded
-   * instructions from it. A store to such a page calls `onCodeWrite`, so
-   * self-modifying code (and an OS loading programs) is seen at once.
+   * instructions from it. A store to such a page calls `onCodeWrite` with
+   * the bytes written, so self-modifying code (and an OS loading programs)
+   * is seen at once.
    */
   readonly codePages: Uint8Array;
-  onCodeWrite: ((page: number) => void) | null = null;
+  onCodeWrite: ((phys: number, len: number) => void) | null = null;
 
   constructor(bus: CpuBus) {
     this.bus = bus;
@@ -503,7 +504,7 @@ export class Cpu {
   writePhys8(phys: number, v: number): void {
     if (this.isRam(phys, 1)) {
       this.bus.ram[phys] = v;
-      if (this.codePages[phys >>> 12]) this.codeWritten(phys >>> 12);
+      if (this.codePages[phys >>> 12]) this.onCodeWrite?.(phys, 1);
     } else this.bus.mmioWrite(phys, 1, v & 0xff);
   }
   writePhys16(phys: number, v: number): void {
@@ -528,12 +529,12 @@ export class Cpu {
   /** Tell the engines that `len` bytes of RAM at `phys` were stored to (bulk stores call this). */
   ramWritten(phys: number, len: number): void {
     const last = (phys + len - 1) >>> 12;
-    for (let page = phys >>> 12; page <= last; page++) if (this.codePages[page]) this.codeWritten(page);
-  }
-
-  private codeWritten(page: number): void {
-    this.codePages[page] = 0;
-    this.onCodeWrite?.(page);
+    for (let page = phys >>> 12; page <= last; page++) {
+      if (!this.codePages[page]) continue;
+      const start = Math.max(phys, page << 12);
+      const end = Math.min(phys + len, (page + 1) << 12);
+      this.onCodeWrite?.(start, end - start);
+    }
   }
 
   /**

@@ -73,9 +73,9 @@ function program(setStatus: (s: number) => void): Command {
     .command("run")
     .description("run a guest: `linux` (the fetched Debian guest), a kernel (--kernel), a ROM (--bios), or a flat binary image")
     .argument("[image]", "a flat binary (raw x86 code, no headers), or `linux`")
-    .option("--kernel <bzImage>", "boot a Linux kernel (32-bit boot protocol) on the PC platform, console on COM1")
-    .option("--initrd <file>", "initial ramdisk for --kernel")
-    .option("--append <cmdline>", `kernel command line (default "${DEFAULT_APPEND}")`)
+    .option("--kernel <image>", "boot a Linux bzImage (32-bit boot protocol) or a Multiboot kernel on the PC platform, console on COM1")
+    .option("--initrd <file>", "initial ramdisk for a Linux --kernel; for a Multiboot kernel, modules: file[,file...]")
+    .option("--append <cmdline>", `kernel command line (default for Linux "${DEFAULT_APPEND}", for Multiboot empty)`)
     .option("--bios <rom>", "run a ROM image at the reset vector (like qemu -bios), debug console on stdout")
     .option("--no-apic", "no local APIC on the PC platform")
     .option("--rtc-start <seconds>", "RTC time at power-on, seconds since 1970 (default: the host clock)", (v) =>
@@ -141,7 +141,8 @@ async function runCommand(path: string | undefined, opts: RunOptions): Promise<n
     return runPcCommand({
       kernel: opts.kernel,
       initrd: opts.initrd,
-      append: opts.append ?? DEFAULT_APPEND,
+      append: opts.append,
+      linuxAppend: DEFAULT_APPEND,
       bios: opts.bios,
       memMiB: opts.mem ?? (opts.kernel ? 128 : 16),
       maxInstructions: opts.maxInstructions ?? Number.POSITIVE_INFINITY,

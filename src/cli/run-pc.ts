@@ -1,8 +1,10 @@
 /**
  * `popek run` for whole PCs: a Linux kernel (`popek run linux`, or
  * `--kernel/--initrd/--append` as in QEMU) on the ISA platform with COM1 as
- * the console, or a ROM image at the reset vector (`--bios`, as QEMU's
- * `-bios`) with the debug console on stdout.
+ * the console, a Multiboot kernel (`--kernel` given a multiboot image, as
+ * QEMU's `-kernel` takes one: `--append` is its command line and
+ * `--initrd a,b` its modules), or a ROM image at the reset vector
+ * (`--bios`, as QEMU's `-bios`) with the debug console on stdout.
  *
  * The console: COM1's output goes to stdout. On a terminal, input is raw
  * and typed keys go to COM1; Ctrl-A X quits, as in QEMU. When stdin is not
@@ -14,13 +16,17 @@ import { Interpreter } from "../hw/cpu/interpreter.js";
 import { Pc } from "../hw/machine/pc.js";
 import { ImageError } from "../loaders/errors.js";
 import { bootLinux } from "../vmm/native/linux.js";
+import { bootMultiboot, isMultiboot } from "../vmm/native/multiboot.js";
 import { runPc } from "../vmm/native/pc-loop.js";
 import { type ExitStatusMode, guestExitStatus, Status } from "../vmm/native/status.js";
 
 export interface PcRunRequest {
   kernel?: string;
   initrd?: string;
-  append: string;
+  /** The kernel command line (undefined: Linux gets `linuxAppend`, a multiboot kernel an empty line). */
+  append?: string;
+  /** The default command line for a Linux kernel. */
+  linuxAppend: string;
   bios?: string;
   memMiB: number;
   maxInstructions: number;
@@ -54,6 +60,7 @@ export async function runPcCommand(req: PcRunRequest): Promise<number> {
   };
   let pc: Pc;
   const linux = req.kernel !== undefined;
+  let multiboot = false;
   try {
     pc = new Pc({
       ramBytes: req.memMiB << 20,
@@ -66,8 +73,16 @@ export async function runPcCommand(req: PcRunRequest): Promise<number> {
     });
     if (linux) {
       const kernel = readFile(req.kernel as string, "kernel");
-      const initrd = req.initrd ? readFile(req.initrd, "initrd") : null;
-      bootLinux(pc, kernel, initrd, req.append);
+      multiboot = isMultiboot(kernel);
+      if (multiboot) {
+        // Multiboot modules: each file's path is its command line, as QEMU gives them.
+        const paths = req.initrd ? req.initrd.split(",").filter((p) => p !== "") : [];
+        const modules = paths.map((p) => ({ data: readFile(p, "module"), cmdline: p }));
+        bootMultiboot(pc, kernel, req.append ?? "", modules);
+      } else {
+        const initrd = req.initrd ? readFile(req.initrd, "initrd") : null;
+        bootLinux(pc, kernel, initrd, req.append ?? req.linuxAppend);
+      }
     }
   } catch (e) {
     if (e instanceof ImageError) {
@@ -105,7 +120,7 @@ export async function runPcCommand(req: PcRunRequest): Promise<number> {
     case "halted":
       // Linux ends `poweroff -f` on a machine without ACPI in HLT with interrupts off.
       req.say(`guest halted; ${stats}`);
-      return linux ? 0 : Status.HALTED;
+      return linux && !multiboot ? 0 : Status.HALTED;
     case "stop":
       req.say(`${exit.why}; ${stats}`);
       return pc.resetRequested ? 0 : guestExitStatus(exit.status, req.exitStatus);

@@ -193,6 +193,30 @@ function toTask(cpu: Cpu, sel: number, d: Descriptor, source: TaskSource): void 
 
 // --- JMP and CALL -----------------------------------------------------------
 
+/** JMP to code segment `sel`:`eip` (directly or through a gate) at the current privilege level. */
+function jumpHere(cpu: Cpu, sel: number, d: Descriptor, eip: number): void {
+  if (eip > descLimit(d)) throw gp(0);
+  markAccessed(cpu, sel, d);
+  enterCode(cpu, sel, d, cpu.cpl, eip);
+}
+
+/**
+ * CALL to code segment `sel`:`eip` (directly or through a gate) at the
+ * current privilege level: push CS and EIP in `size`-byte slots on the
+ * current stack. The stack and the limit are checked before anything changes.
+ */
+function callHere(cpu: Cpu, sel: number, d: Descriptor, eip: number, size: number): void {
+  frameLen = 0;
+  framePush(cpu.segSel[CS]);
+  framePush(cpu.eip);
+  const sp = checkFrameHere(cpu, size);
+  if (eip > descLimit(d)) throw gp(0);
+  markAccessed(cpu, sel, d);
+  writeFrame(cpu, size);
+  setSp(cpu, sp, cpu.ssBig);
+  enterCode(cpu, sel, d, cpu.cpl, eip);
+}
+
 /** Far JMP in protected mode (not virtual-8086) to sel:offset. */
 export function jmpFar(cpu: Cpu, sel: number, offset: number, opsize: number): void {
   sel &= 0xffff;
@@ -200,21 +224,14 @@ export function jmpFar(cpu: Cpu, sel: number, offset: number, opsize: number): v
   const d = readDescriptor(cpu, sel);
   if (descIsCodeData(d)) {
     checkDirectCode(cpu, d, sel);
-    const eip = opsize === 2 ? offset & 0xffff : offset >>> 0;
-    if (eip > descLimit(d)) throw gp(0);
-    markAccessed(cpu, sel, d);
-    enterCode(cpu, sel, d, cpu.cpl, eip);
+    jumpHere(cpu, sel, d, opsize === 2 ? offset & 0xffff : offset >>> 0);
     return;
   }
   const type = descType(d);
   if (type === 4 || type === 0xc) {
     checkGate(cpu, d, sel);
     const csSel = d.lo >>> 16;
-    const cd = gateCode(cpu, csSel, true);
-    const eip = gateOffset(d);
-    if (eip > descLimit(cd)) throw gp(0);
-    markAccessed(cpu, csSel, cd);
-    enterCode(cpu, csSel, cd, cpu.cpl, eip);
+    jumpHere(cpu, csSel, gateCode(cpu, csSel, true), gateOffset(d));
     return;
   }
   toTask(cpu, sel, d, TaskSource.JMP);
@@ -225,19 +242,9 @@ export function callFar(cpu: Cpu, sel: number, offset: number, opsize: number): 
   sel &= 0xffff;
   if ((sel & 0xfffc) === 0) throw gp(0);
   const d = readDescriptor(cpu, sel);
-  const cpl = cpu.cpl;
   if (descIsCodeData(d)) {
     checkDirectCode(cpu, d, sel);
-    const eip = opsize === 2 ? offset & 0xffff : offset >>> 0;
-    frameLen = 0;
-    framePush(cpu.segSel[CS]);
-    framePush(cpu.eip);
-    const sp = checkFrameHere(cpu, opsize);
-    if (eip > descLimit(d)) throw gp(0);
-    markAccessed(cpu, sel, d);
-    writeFrame(cpu, opsize);
-    setSp(cpu, sp, cpu.ssBig);
-    enterCode(cpu, sel, d, cpl, eip);
+    callHere(cpu, sel, d, opsize === 2 ? offset & 0xffff : offset >>> 0, opsize);
     return;
   }
   const type = descType(d);
@@ -254,7 +261,7 @@ export function callFar(cpu: Cpu, sel: number, offset: number, opsize: number): 
   const size = type === 0xc ? 4 : 2;
   const dpl = descDpl(cd);
 
-  if (!(cd.hi & D_CONFORMING) && dpl < cpl) {
+  if (!(cd.hi & D_CONFORMING) && dpl < cpu.cpl) {
     // To a more privileged level: switch to the inner stack from the TSS,
     // push the caller's SS:ESP, copy the parameters, push CS:EIP.
     const st = innerStack(cpu, dpl, 0);
@@ -278,16 +285,7 @@ export function callFar(cpu: Cpu, sel: number, offset: number, opsize: number): 
     enterCode(cpu, csSel, cd, dpl, eip);
     return;
   }
-
-  frameLen = 0;
-  framePush(cpu.segSel[CS]);
-  framePush(cpu.eip);
-  const sp = checkFrameHere(cpu, size);
-  if (eip > descLimit(cd)) throw gp(0);
-  markAccessed(cpu, csSel, cd);
-  writeFrame(cpu, size);
-  setSp(cpu, sp, cpu.ssBig);
-  enterCode(cpu, csSel, cd, cpl, eip);
+  callHere(cpu, csSel, cd, eip, size);
 }
 
 // --- RETF and IRET ----------------------------------------------------------

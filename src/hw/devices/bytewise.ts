@@ -37,6 +37,31 @@ export function writeWide(
   }
 }
 
+/**
+ * The port side of a device whose registers are bytes: subclasses handle one
+ * port in `read8`/`write8`, and a 16- or 32-bit access is split over the
+ * consecutive ports.
+ */
+export abstract class BytePorts {
+  abstract readonly ports: readonly Range[];
+  private readonly readByte = (port: number): number => this.read8(port);
+  private readonly writeByte = (port: number, value: number): void => this.write8(port, value);
+
+  protected abstract read8(port: number): number;
+  /** `value` is 0..255. */
+  protected abstract write8(port: number, value: number): void;
+
+  ioRead(port: number, size: AccessSize): number {
+    if (size === 1) return this.read8(port);
+    return readWide(this.ports, this.readByte, port, size);
+  }
+
+  ioWrite(port: number, size: AccessSize, value: number): void {
+    if (size === 1) this.write8(port, value & 0xff);
+    else writeWide(this.ports, this.writeByte, port, size, value);
+  }
+}
+
 /** Packed BCD of 0..99. */
 export function toBcd(v: number): number {
   return ((v / 10) << 4) | (v % 10);

@@ -39,8 +39,7 @@
  * command byte 0x61 (keyboard interrupt, aux disabled, translation on),
  * output port 0xCF (or 0xCD with A20 off).
  */
-import type { AccessSize } from "../cpu/bus.js";
-import { readWide, writeWide } from "./bytewise.js";
+import { BytePorts } from "./bytewise.js";
 import type { Device, IrqLine, Range } from "./device.js";
 
 const STATUS_OBF = 0x01;
@@ -94,9 +93,9 @@ export interface I8042State {
   typematic: number;
 }
 
-export class I8042 implements Device {
+export class I8042 extends BytePorts implements Device {
   readonly name = "i8042";
-  readonly ports: readonly Range[] = [
+  override readonly ports: readonly Range[] = [
     { base: 0x60, length: 1 },
     { base: 0x64, length: 1 },
   ];
@@ -123,14 +122,13 @@ export class I8042 implements Device {
   private readonly setA20: (enabled: boolean) => void;
   private readonly requestReset: () => void;
   private readonly a20AtReset: boolean;
-  private readonly readByte = (port: number): number => this.read8(port);
-  private readonly writeByte = (port: number, value: number): void => this.write8(port, value);
 
   constructor(
     private readonly irq1: IrqLine,
     private readonly irq12: IrqLine | null,
     options: I8042Options = {},
   ) {
+    super();
     this.setA20 = options.setA20 ?? (() => {});
     this.requestReset = options.requestReset ?? (() => {});
     this.a20AtReset = options.a20 ?? true;
@@ -165,16 +163,6 @@ export class I8042 implements Device {
     this.keyboardDefaults();
     this.scanning = true;
     this.updateIrqs(true);
-  }
-
-  ioRead(port: number, size: AccessSize): number {
-    if (size === 1) return this.read8(port);
-    return readWide(this.ports, this.readByte, port, size);
-  }
-
-  ioWrite(port: number, size: AccessSize, value: number): void {
-    if (size === 1) this.write8(port, value & 0xff);
-    else writeWide(this.ports, this.writeByte, port, size, value);
   }
 
   save(): I8042State {
@@ -215,7 +203,7 @@ export class I8042 implements Device {
     this.updateIrqs(true);
   }
 
-  private read8(port: number): number {
+  protected override read8(port: number): number {
     if (port === 0x64) return this.status();
     const v = this.out & 0xff;
     if (this.obf) {
@@ -238,7 +226,7 @@ export class I8042 implements Device {
     return s;
   }
 
-  private write8(port: number, v: number): void {
+  protected override write8(port: number, v: number): void {
     if (port === 0x64) this.command(v);
     else this.data(v);
     this.refill();

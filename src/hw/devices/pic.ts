@@ -27,9 +27,8 @@
  *   x86 form, ICW2 & 0xF8 plus the level.
  * - `irq(2)` is the ISA bus's IRQ 2 pin, which the AT routes to IRQ 9.
  */
-import type { AccessSize } from "../cpu/bus.js";
 import type { InterruptSource } from "../cpu/interpreter.js";
-import { readWide, writeWide } from "./bytewise.js";
+import { BytePorts } from "./bytewise.js";
 import type { Device, IrqLine, Range } from "./device.js";
 
 /** One 8259A. Plain fields so that save/restore can copy them. */
@@ -158,9 +157,9 @@ export interface PicState {
   slave: ChipState;
 }
 
-export class Pic implements Device, InterruptSource {
+export class Pic extends BytePorts implements Device, InterruptSource {
   readonly name = "pic";
-  readonly ports: readonly Range[] = [
+  override readonly ports: readonly Range[] = [
     { base: 0x20, length: 2 },
     { base: 0xa0, length: 2 },
     { base: 0x4d0, length: 2 },
@@ -169,10 +168,9 @@ export class Pic implements Device, InterruptSource {
   private slave = freshChip();
   private intr = false;
   private readonly lines: IrqLine[];
-  private readonly readByte = (port: number): number => this.read8(port);
-  private readonly writeByte = (port: number, value: number): void => this.write8(port, value);
 
   constructor() {
+    super();
     this.lines = [];
     for (let n = 0; n < 16; n++) {
       const input = n === CASCADE ? 9 : n;
@@ -227,16 +225,6 @@ export class Pic implements Device, InterruptSource {
     this.update();
   }
 
-  ioRead(port: number, size: AccessSize): number {
-    if (size === 1) return this.read8(port);
-    return readWide(this.ports, this.readByte, port, size);
-  }
-
-  ioWrite(port: number, size: AccessSize, value: number): void {
-    if (size === 1) this.write8(port, value & 0xff);
-    else writeWide(this.ports, this.writeByte, port, size, value);
-  }
-
   reset(): void {
     this.master = freshChip();
     this.slave = freshChip();
@@ -254,7 +242,7 @@ export class Pic implements Device, InterruptSource {
     this.update();
   }
 
-  private read8(port: number): number {
+  protected override read8(port: number): number {
     if (port === 0x4d0) return this.master.elcr;
     if (port === 0x4d1) return this.slave.elcr;
     const c = port < 0x80 ? this.master : this.slave;
@@ -266,7 +254,7 @@ export class Pic implements Device, InterruptSource {
     return c.readIsr ? c.isr : c.irr;
   }
 
-  private write8(port: number, v: number): void {
+  protected override write8(port: number, v: number): void {
     if (port === 0x4d0 || port === 0x4d1) {
       const c = port === 0x4d0 ? this.master : this.slave;
       c.elcr = v & (port === 0x4d0 ? ELCR_MASK_MASTER : ELCR_MASK_SLAVE);

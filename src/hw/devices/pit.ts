@@ -37,8 +37,7 @@
  * them): mode 3, count 0 (65536), binary, lo/hi access; channel 0 runs,
  * giving IRQ 0 at 18.2 Hz; channel 2's gate is low (port 0x61 = 0).
  */
-import type { AccessSize } from "../cpu/bus.js";
-import { fromBcd, readWide, toBcd, writeWide } from "./bytewise.js";
+import { BytePorts, fromBcd, toBcd } from "./bytewise.js";
 import { type Clock, cyclesToTicks, type Device, type IrqLine, type Range, ticksToCycles } from "./device.js";
 
 export const PIT_HZ = 1_193_182;
@@ -299,9 +298,9 @@ export interface PitState {
   portBLatch: number;
 }
 
-export class Pit implements Device {
+export class Pit extends BytePorts implements Device {
   readonly name = "pit";
-  readonly ports: readonly Range[] = [
+  override readonly ports: readonly Range[] = [
     { base: 0x40, length: 4 },
     { base: 0x61, length: 1 },
   ];
@@ -309,13 +308,12 @@ export class Pit implements Device {
   private irqTick = 0;
   private speaker = false;
   private portBLatch = 0;
-  private readonly readByte = (port: number): number => this.read8(port);
-  private readonly writeByte = (port: number, value: number): void => this.write8(port, value);
 
   constructor(
     private readonly clock: Clock,
     private readonly irq0: IrqLine,
   ) {
+    super();
     this.reset();
   }
 
@@ -348,16 +346,6 @@ export class Pit implements Device {
     this.advance(t);
     const next = nextChange(this.ch[0], t);
     return next === NEVER ? Number.POSITIVE_INFINITY : ticksToCycles(next, this.clock.hz, PIT_HZ);
-  }
-
-  ioRead(port: number, size: AccessSize): number {
-    if (size === 1) return this.read8(port);
-    return readWide(this.ports, this.readByte, port, size);
-  }
-
-  ioWrite(port: number, size: AccessSize, value: number): void {
-    if (size === 1) this.write8(port, value & 0xff);
-    else writeWide(this.ports, this.writeByte, port, size, value);
   }
 
   /** Channel 2's gate (port 0x61 bit 0), for machines that drive it elsewhere. */
@@ -415,7 +403,7 @@ export class Pit implements Device {
     settle(this.ch[2], t);
   }
 
-  private read8(port: number): number {
+  protected override read8(port: number): number {
     const t = this.ticks(this.clock.now());
     this.advance(t);
     if (port === 0x61) return this.readPortB(t);
@@ -445,7 +433,7 @@ export class Pit implements Device {
     }
   }
 
-  private write8(port: number, v: number): void {
+  protected override write8(port: number, v: number): void {
     const t = this.ticks(this.clock.now());
     this.advance(t);
     if (port === 0x61) {

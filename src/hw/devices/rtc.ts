@@ -28,8 +28,7 @@
  * extended memory sizes (0x15–0x18, 0x30–0x31, 0x34–0x35), century, and the
  * checksum over 0x10–0x2D at 0x2E–0x2F.
  */
-import type { AccessSize } from "../cpu/bus.js";
-import { fromBcd, readWide, toBcd, writeWide } from "./bytewise.js";
+import { BytePorts, fromBcd, toBcd } from "./bytewise.js";
 import { type Clock, cyclesToTicks, type Device, type IrqLine, type Range, ticksToCycles } from "./device.js";
 
 const BASE_HZ = 32768;
@@ -89,9 +88,9 @@ function utc(year: number, month: number, day: number, h: number, m: number, s: 
   return d.getTime();
 }
 
-export class Rtc implements Device {
+export class Rtc extends BytePorts implements Device {
   readonly name = "rtc";
-  readonly ports: readonly Range[] = [{ base: 0x70, length: 2 }];
+  override readonly ports: readonly Range[] = [{ base: 0x70, length: 2 }];
   private cmos = new Uint8Array(128);
   private index = 0;
   /** Bit 7 of the last index write: the NMI mask (kept for the machine to read). */
@@ -103,14 +102,13 @@ export class Rtc implements Device {
   private dowOffset = 0;
   private readonly startSeconds: number;
   private readonly memoryBytes: number;
-  private readonly readByte = (port: number): number => this.read8(port);
-  private readonly writeByte = (port: number, value: number): void => this.write8(port, value);
 
   constructor(
     private readonly clock: Clock,
     private readonly irq8: IrqLine,
     options: RtcOptions,
   ) {
+    super();
     this.startSeconds = typeof options.start === "number" ? options.start : options.start.getTime() / 1000;
     this.memoryBytes = options.memoryBytes ?? 0;
     this.powerOn();
@@ -174,16 +172,6 @@ export class Rtc implements Device {
     if (b & (B_UIE | B_AIE) && !(b & B_SET)) next = Math.min(next, (Math.floor(t / BASE_HZ) + 1) * BASE_HZ);
     if (next === Number.POSITIVE_INFINITY) return next;
     return ticksToCycles(next - this.phase, this.clock.hz, BASE_HZ);
-  }
-
-  ioRead(port: number, size: AccessSize): number {
-    if (size === 1) return this.read8(port);
-    return readWide(this.ports, this.readByte, port, size);
-  }
-
-  ioWrite(port: number, size: AccessSize, value: number): void {
-    if (size === 1) this.write8(port, value & 0xff);
-    else writeWide(this.ports, this.writeByte, port, size, value);
   }
 
   save(): RtcState {
@@ -305,7 +293,7 @@ export class Rtc implements Device {
     return (this.decode(v & 0x7f) % 12) + (v & 0x80 ? 12 : 0);
   }
 
-  private read8(port: number): number {
+  protected override read8(port: number): number {
     if (port === 0x70) return 0xff; // the index register is write-only
     const now = this.clock.now();
     this.advance(now);
@@ -351,7 +339,7 @@ export class Rtc implements Device {
     }
   }
 
-  private write8(port: number, v: number): void {
+  protected override write8(port: number, v: number): void {
     if (port === 0x70) {
       this.index = v & 0x7f;
       this.nmiMasked = (v & 0x80) !== 0;

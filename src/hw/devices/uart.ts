@@ -30,8 +30,7 @@
  * Without loopback the modem inputs read as a connected, ready line: CTS,
  * DSR and DCD asserted, RI not ringing.
  */
-import type { AccessSize } from "../cpu/bus.js";
-import { readWide, writeWide } from "./bytewise.js";
+import { BytePorts } from "./bytewise.js";
 import { type Clock, type Device, type IrqLine, type Range, ticksToCycles } from "./device.js";
 
 /** The baud-rate generator's input clock: divisor 1 gives 115200 baud. */
@@ -91,9 +90,9 @@ export interface UartState {
   hostQueue: number[];
 }
 
-export class Uart implements Device {
+export class Uart extends BytePorts implements Device {
   readonly name: string;
-  readonly ports: readonly Range[];
+  override readonly ports: readonly Range[];
   private readonly rx = new Uint8Array(FIFO_SIZE);
   private rxHead = 0;
   private rxCount = 0;
@@ -111,8 +110,6 @@ export class Uart implements Device {
   private host: number[] = [];
   private hostHead = 0;
   private irqLevel = false;
-  private readonly readByte = (port: number): number => this.read8(port);
-  private readonly writeByte = (port: number, value: number): void => this.write8(port, value);
 
   constructor(
     private readonly base: number,
@@ -120,6 +117,7 @@ export class Uart implements Device {
     private readonly output: (byte: number) => void,
     private readonly clock: Clock,
   ) {
+    super();
     this.name = `uart@0x${base.toString(16)}`;
     this.ports = [{ base, length: 8 }];
   }
@@ -142,16 +140,6 @@ export class Uart implements Device {
     if (!(this.fcr & 1) || this.rxCount === 0 || !(this.ier & IER_ERBFI)) return Number.POSITIVE_INFINITY;
     const due = this.timeoutAt();
     return due > now ? due : Number.POSITIVE_INFINITY;
-  }
-
-  ioRead(port: number, size: AccessSize): number {
-    if (size === 1) return this.read8(port);
-    return readWide(this.ports, this.readByte, port, size);
-  }
-
-  ioWrite(port: number, size: AccessSize, value: number): void {
-    if (size === 1) this.write8(port, value & 0xff);
-    else writeWide(this.ports, this.writeByte, port, size, value);
   }
 
   /** Master reset: registers to their datasheet reset values (the divisor and scratch are not reset). */
@@ -300,7 +288,7 @@ export class Uart implements Device {
     return (m & MCR_RTS ? MSR_CTS : 0) | (m & MCR_DTR ? MSR_DSR : 0) | (m & MCR_OUT1 ? MSR_RI : 0) | (m & MCR_OUT2 ? MSR_DCD : 0);
   }
 
-  private read8(port: number): number {
+  protected override read8(port: number): number {
     const now = this.clock.now();
     let v: number;
     switch (port - this.base) {
@@ -350,7 +338,7 @@ export class Uart implements Device {
     return v;
   }
 
-  private write8(port: number, v: number): void {
+  protected override write8(port: number, v: number): void {
     const now = this.clock.now();
     switch (port - this.base) {
       case 0:

@@ -4,28 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { Cpu, EAX } from "../../../src/hw/cpu/cpu.js";
-import { AF, CF, OF, PF, SF, ZF } from "../../../src/hw/cpu/flags.js";
-import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
-
-const CODE = 0x1000;
-const ARITH = CF | PF | AF | ZF | SF | OF;
-
-function run(code: number[], init: (cpu: Cpu) => void = () => {}): Cpu {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(CODE);
-  init(cpu);
-  const it = new Interpreter(cpu);
-  while (cpu.eip < CODE + code.length) assert.equal(it.step(), null);
-  return cpu;
-}
-
-const ax = (cpu: Cpu) => cpu.regs[EAX] & 0xffff;
-const al = (cpu: Cpu) => cpu.regs[EAX] & 0xff;
-const flags = (cpu: Cpu) => cpu.eflags & ARITH;
+import { EAX } from "../../../src/hw/cpu/cpu.js";
+import { AF, CF, PF, SF, ZF } from "../../../src/hw/cpu/flags.js";
+import { al, ax, CODE, arithFlags as flags, prepare, run } from "../../support/cpu-env.js";
 
 test("add al,29h; daa: 38 + 29 = 67 (the low digit carried: AF)", () => {
   const cpu = run([0x04, 0x29, 0x27], (c) => {
@@ -145,14 +126,15 @@ test("aam: AL 63 -> AH 6, AL 3; SF ZF PF from AL; any base", () => {
 });
 
 test("aam 0 raises #DE and changes nothing", () => {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set([0xd4, 0x00], CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(CODE);
-  cpu.regs[EAX] = 0x1234;
-  cpu.setEflags(CF | SF);
-  cpu.interceptException = () => true;
-  const exit = new Interpreter(cpu).step();
+  const { cpu, it } = prepare(
+    [0xd4, 0x00],
+    (c) => {
+      c.regs[EAX] = 0x1234;
+      c.setEflags(CF | SF);
+    },
+    true,
+  );
+  const exit = it.step();
   assert.equal(exit?.kind, "exception");
   assert.equal(exit?.kind === "exception" && exit.fault.vector, 0);
   assert.equal(cpu.regs[EAX], 0x1234);

@@ -5,40 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { ATTR_P, ATTR_S, Cpu, DS, EAX, EBX, ECX, EDX } from "../../../src/hw/cpu/cpu.js";
-import { AF, CF, OF, PF, SF, ZF } from "../../../src/hw/cpu/flags.js";
-import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
+import { ATTR_P, ATTR_S, type Cpu, DS, EAX, EBX, ECX, EDX } from "../../../src/hw/cpu/cpu.js";
+import { CF, ZF } from "../../../src/hw/cpu/flags.js";
+import { CODE, DATA, arithFlags as flags, prepare, run, u } from "../../support/cpu-env.js";
 
-const CODE = 0x1000;
-const DATA = 0x2000;
-const ARITH = CF | PF | AF | ZF | SF | OF;
-
-function run(code: number[], init: (cpu: Cpu) => void = () => {}): Cpu {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(CODE);
-  init(cpu);
-  const it = new Interpreter(cpu);
-  while (cpu.eip < CODE + code.length) assert.equal(it.step(), null);
-  return cpu;
-}
-
+/** Execute one instruction that must fault (the fault is intercepted, not delivered). */
 function fault(code: number[], init: (cpu: Cpu) => void = () => {}): { cpu: Cpu; vector: number } {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(CODE);
-  init(cpu);
-  cpu.interceptException = () => true;
-  const exit = new Interpreter(cpu).step();
+  const { cpu, it } = prepare(code, init, true);
+  const exit = it.step();
   assert.equal(exit?.kind, "exception");
   return { cpu, vector: exit?.kind === "exception" ? exit.fault.vector : -1 };
 }
-
-const u = (v: number) => v >>> 0;
-const flags = (cpu: Cpu) => cpu.eflags & ARITH;
 
 test("bt eax,ecx: register offsets are taken modulo 32", () => {
   for (const [ecx, cf] of [

@@ -3,25 +3,7 @@ import { test } from "node:test";
 import { ATTR_CODE_RX, ATTR_DB, CS, EBX, ECX, ESP } from "../../../src/hw/cpu/cpu.js";
 import { Vec } from "../../../src/hw/cpu/fault.js";
 import { CF, IF, OF, ZF } from "../../../src/hw/cpu/flags.js";
-import { type Env, expectFault, makeEnv, peek16, peek32, poke, poke16, poke32, step } from "./sysenv.js";
-
-/** Real mode, code at 0100:0000 (linear 0x1000), SS=DS=0, SP=0x2000. */
-function real(code: number[]): Env {
-  const env = makeEnv();
-  env.cpu.enterReal16(0x100, 0, 0);
-  env.cpu.regs[ESP] = 0x2000;
-  poke(env, 0x1000, code);
-  return env;
-}
-
-/** Flat 32-bit ring 0, code at 0x1000, ESP=0x8000. */
-function flat(code: number[]): Env {
-  const env = makeEnv();
-  env.cpu.enterFlat32(0x1000);
-  env.cpu.regs[ESP] = 0x8000;
-  poke(env, 0x1000, code);
-  return env;
-}
+import { expectFault, sysFlat as flat, peek16, peek32, poke, poke16, poke32, sysReal as real, step } from "../../support/cpu-env.js";
 
 test("real mode: call rel16 pushes the 16-bit return IP and ret pops it", () => {
   const env = real([0xe8, 0x03, 0x00, 0, 0, 0, 0xc3]); // call +3; ...; ret at 6

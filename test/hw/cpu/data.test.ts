@@ -4,66 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { Cpu, DS, EAX, EBX, ECX, EDX, ESI, SS } from "../../../src/hw/cpu/cpu.js";
-import type { CpuFault } from "../../../src/hw/cpu/fault.js";
+import { DS, EAX, EBX, ECX, EDX, ESI, SS } from "../../../src/hw/cpu/cpu.js";
 import { AF, CF, DF, OF, PF, SF, ZF } from "../../../src/hw/cpu/flags.js";
-import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
-
-const CODE = 0x1000;
-
-interface Machine {
-  cpu: Cpu;
-  ram: Uint8Array;
-  it: Interpreter;
-}
-
-/** Flat 32-bit ring 0 with `code` at 0x1000 and ESP = 0x8000; faults come back as values. */
-function flat(code: number[]): Machine {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(CODE);
-  cpu.regs[4] = 0x8000;
-  cpu.interceptException = () => true;
-  return { cpu, ram: bus.ram, it: new Interpreter(cpu) };
-}
-
-/** Real mode, CS = DS = ... = 0, code at 0x1000, SP = 0x8000. */
-function real(code: number[]): Machine {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterReal16(0, CODE);
-  cpu.regs[4] = 0x8000;
-  cpu.interceptException = () => true;
-  return { cpu, ram: bus.ram, it: new Interpreter(cpu) };
-}
-
-function step(m: Machine, n = 1): void {
-  for (let k = 0; k < n; k++) assert.equal(m.it.step(), null);
-}
-
-function fault(m: Machine): CpuFault {
-  const start = m.cpu.eip;
-  const exit = m.it.step();
-  assert.ok(exit && exit.kind === "exception", `expected a fault, got ${JSON.stringify(exit)}`);
-  assert.equal(m.cpu.eip, start, "EIP points at the faulting instruction");
-  return exit.fault;
-}
-
-function rd32(ram: Uint8Array, a: number): number {
-  return (ram[a] | (ram[a + 1] << 8) | (ram[a + 2] << 16) | (ram[a + 3] << 24)) >>> 0;
-}
-
-function wr32(ram: Uint8Array, a: number, v: number): void {
-  ram[a] = v;
-  ram[a + 1] = v >>> 8;
-  ram[a + 2] = v >>> 16;
-  ram[a + 3] = v >>> 24;
-}
-
-const u = (v: number): number => v >>> 0;
+import { CODE, fault, flat, rd32, real, step, u, wr32 } from "../../support/cpu-env.js";
 
 test("mov r32, sreg zero-fills the upper half; 66-prefixed writes only AX; memory is a 16-bit store", () => {
   // mov eax, ds ; mov bx, ds (66) ; mov [0x2000], ds

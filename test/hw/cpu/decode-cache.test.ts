@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { Cpu, EAX, ECX } from "../../../src/hw/cpu/cpu.js";
-import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
-
-function machine(code: number[]): { cpu: Cpu; engine: Interpreter } {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, 0x1000);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(0x1000);
-  return { cpu, engine: new Interpreter(cpu) };
-}
+import { EAX, ECX } from "../../../src/hw/cpu/cpu.js";
+import { prepare } from "../../support/cpu-env.js";
 
 test("self-modifying code: a store into a decoded instruction is seen the next time it runs", () => {
   // loop: mov eax, imm32 (at 0x1000); inc byte [0x1001]; dec ecx; jnz loop; hlt
-  const { cpu, engine } = machine([0xb8, 0x10, 0, 0, 0, 0xfe, 0x05, 0x01, 0x10, 0, 0, 0x49, 0x75, 0xf2, 0xf4]);
+  const { cpu, it: engine } = prepare([0xb8, 0x10, 0, 0, 0, 0xfe, 0x05, 0x01, 0x10, 0, 0, 0x49, 0x75, 0xf2, 0xf4]);
   cpu.regs[ECX] = 3;
   cpu.flags |= 0x200;
   const exit = engine.run(100);
@@ -26,7 +17,7 @@ test("self-modifying code: a store into a decoded instruction is seen the next t
 test("a rep stos over decoded code (the bulk path) drops the stale decodes", () => {
   // mov eax, 1 / then the loop body overwrites its own first instruction with nops via rep stosb.
   // 0x1000: mov eax, 1 ; 0x1005: inc ebx ; 0x1006: mov edi, 0x1000 ; mov ecx, 5 ; mov al, 0x90 ; rep stosb ; jmp 0x1000
-  const { cpu, engine } = machine([
+  const { cpu, it: engine } = prepare([
     0xb8, 0x01, 0, 0, 0, 0x43, 0xbf, 0x00, 0x10, 0, 0, 0xb9, 0x05, 0, 0, 0, 0xb0, 0x90, 0xf3, 0xaa, 0xeb, 0xea,
   ]);
   // Pass 1: 7 instructions, the stos turns `mov eax, 1` into five nops. Pass 2: 5 nops + 6 = 11.

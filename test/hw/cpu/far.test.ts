@@ -16,10 +16,11 @@ import {
   poke,
   poke16,
   poke32,
+  SYSTEM_RAM,
   seg,
   setGdt,
   step,
-} from "./sysenv.js";
+} from "../../support/cpu-env.js";
 
 const GDT = 0x800;
 const TSS1 = 0x3000;
@@ -36,7 +37,7 @@ const IDT = 0x600;
  *   50 available TSS at 0x3100, 58 task gate DPL3 → 50.
  */
 function protectedEnv(): Env {
-  const env = makeEnv();
+  const env = makeEnv({ ramSize: SYSTEM_RAM });
   const cpu = env.cpu;
   cpu.enterFlat32(0x1000);
   setGdt(env, GDT, [

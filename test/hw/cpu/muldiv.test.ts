@@ -4,46 +4,22 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { Cpu, DS, EAX, EBX, ECX, EDX } from "../../../src/hw/cpu/cpu.js";
+import { type Cpu, DS, EAX, EBX, ECX, EDX } from "../../../src/hw/cpu/cpu.js";
 import { AF, CF, OF, PF, SF, ZF } from "../../../src/hw/cpu/flags.js";
-import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
-
-const CODE = 0x1000;
-const DATA = 0x2000;
-const ARITH = CF | PF | AF | ZF | SF | OF;
-
-function run(code: number[], init: (cpu: Cpu) => void = () => {}): Cpu {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(CODE);
-  init(cpu);
-  const it = new Interpreter(cpu);
-  while (cpu.eip < CODE + code.length) assert.equal(it.step(), null);
-  return cpu;
-}
+import { CODE, DATA, arithFlags as flags, prepare, run, u } from "../../support/cpu-env.js";
 
 /** Execute one instruction that must raise #DE, and check that registers and flags are untouched. */
 function expectDE(code: number[], init: (cpu: Cpu) => void): void {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(CODE);
-  init(cpu);
+  const { cpu, it } = prepare(code, init, true);
   const regs = [...cpu.regs];
   const eflags = cpu.eflags;
-  cpu.interceptException = () => true;
-  const exit = new Interpreter(cpu).step();
+  const exit = it.step();
   assert.equal(exit?.kind, "exception");
   assert.equal(exit?.kind === "exception" && exit.fault.vector, 0);
   assert.deepEqual([...cpu.regs], regs);
   assert.equal(cpu.eflags, eflags);
   assert.equal(cpu.eip, CODE);
 }
-
-const u = (v: number) => v >>> 0;
-const flags = (cpu: Cpu) => cpu.eflags & ARITH;
 
 test("mul cl: AL*CL into AX, CF=OF when AH is not zero", () => {
   const cpu = run([0xf6, 0xe1], (c) => {

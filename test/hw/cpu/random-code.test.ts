@@ -10,19 +10,7 @@ import { test } from "node:test";
 import { RamBus } from "../../../src/hw/cpu/bus.js";
 import { Cpu } from "../../../src/hw/cpu/cpu.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
-
-/** xorshift32: the same cases every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { rng } from "../../support/cpu-env.js";
 
 function fuzz(seed: number, protectedMode: boolean): { kinds: Set<string> } {
   const next = rng(seed);

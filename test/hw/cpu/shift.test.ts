@@ -6,33 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { ATTR_P, ATTR_S, Cpu, DS, EAX, EBX, ECX } from "../../../src/hw/cpu/cpu.js";
+import { ATTR_P, ATTR_S, DS, EAX, EBX, ECX } from "../../../src/hw/cpu/cpu.js";
 import { AF, CF, OF, PF, SF, ZF } from "../../../src/hw/cpu/flags.js";
-import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
-
-const CODE = 0x1000;
-const DATA = 0x2000;
-const ARITH = CF | PF | AF | ZF | SF | OF;
-
-/** Execute `code` (one or more instructions) in flat 32-bit mode; every step must complete. */
-function run(code: number[], init: (cpu: Cpu) => void = () => {}): Cpu {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(CODE);
-  init(cpu);
-  const it = new Interpreter(cpu);
-  while (cpu.eip < CODE + code.length) assert.equal(it.step(), null);
-  return cpu;
-}
-
-function flags(cpu: Cpu): number {
-  return cpu.eflags & ARITH;
-}
-
-const ax = (cpu: Cpu) => cpu.regs[EAX] & 0xffff;
-const al = (cpu: Cpu) => cpu.regs[EAX] & 0xff;
+import { al, ax, CODE, DATA, arithFlags as flags, prepare, run } from "../../support/cpu-env.js";
 
 test("shl al,1 of 0x80: result 0, CF = the bit shifted out, OF = MSB xor CF", () => {
   const cpu = run([0xd0, 0xe0], (c) => {
@@ -275,19 +251,20 @@ test("a shift of a read-only memory operand faults before changing anything, eve
     [0xd1, 0x23],
     [0xc1, 0x23, 0x00],
   ]) {
-    const bus = new RamBus(1 << 20);
-    bus.ram.set(code, CODE);
-    const cpu = new Cpu(bus);
-    cpu.enterFlat32(CODE);
-    cpu.setSegCache(DS, 0x10, 0, 0xffffffff, ATTR_P | ATTR_S | 0x1); // read-only data
-    cpu.regs[EBX] = DATA;
-    bus.ram[DATA] = 0x80;
-    cpu.setEflags(ZF);
-    cpu.interceptException = () => true;
-    const exit = new Interpreter(cpu).step();
+    const { cpu, ram, it } = prepare(
+      code,
+      (c) => {
+        c.setSegCache(DS, 0x10, 0, 0xffffffff, ATTR_P | ATTR_S | 0x1); // read-only data
+        c.regs[EBX] = DATA;
+        c.bus.ram[DATA] = 0x80;
+        c.setEflags(ZF);
+      },
+      true,
+    );
+    const exit = it.step();
     assert.equal(exit?.kind, "exception");
     assert.equal(exit?.kind === "exception" && exit.fault.vector, 13);
-    assert.equal(bus.ram[DATA], 0x80);
+    assert.equal(ram[DATA], 0x80);
     assert.equal(flags(cpu), ZF);
     assert.equal(cpu.eip, CODE);
   }

@@ -4,68 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { ATTR_DB, ATTR_P, ATTR_S, Cpu, CR4_VME, DS, EAX, EBP, EBX, ECX, EDI, EDX, ESI, ESP, SS } from "../../../src/hw/cpu/cpu.js";
-import type { CpuFault } from "../../../src/hw/cpu/fault.js";
+import { ATTR_DB, ATTR_P, ATTR_S, type Cpu, CR4_VME, DS, EAX, EBP, EBX, ECX, EDI, EDX, ESI, ESP, SS } from "../../../src/hw/cpu/cpu.js";
 import { AC, CF, IF, IOPL, RF, TF, VIF, VM, ZF } from "../../../src/hw/cpu/flags.js";
-import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
-
-const CODE = 0x1000;
-
-interface Machine {
-  cpu: Cpu;
-  ram: Uint8Array;
-  it: Interpreter;
-}
-
-function flat(code: number[]): Machine {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(CODE);
-  cpu.regs[ESP] = 0x8000;
-  cpu.interceptException = () => true;
-  return { cpu, ram: bus.ram, it: new Interpreter(cpu) };
-}
-
-function real(code: number[]): Machine {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterReal16(0, CODE);
-  cpu.regs[ESP] = 0x8000;
-  cpu.interceptException = () => true;
-  return { cpu, ram: bus.ram, it: new Interpreter(cpu) };
-}
-
-function step(m: Machine, n = 1): void {
-  for (let k = 0; k < n; k++) assert.equal(m.it.step(), null);
-}
-
-function fault(m: Machine): CpuFault {
-  const start = m.cpu.eip;
-  const exit = m.it.step();
-  assert.ok(exit && exit.kind === "exception", `expected a fault, got ${JSON.stringify(exit)}`);
-  assert.equal(m.cpu.eip, start, "EIP points at the faulting instruction");
-  return exit.fault;
-}
-
-function rd32(ram: Uint8Array, a: number): number {
-  return (ram[a] | (ram[a + 1] << 8) | (ram[a + 2] << 16) | (ram[a + 3] << 24)) >>> 0;
-}
-
-function rd16(ram: Uint8Array, a: number): number {
-  return ram[a] | (ram[a + 1] << 8);
-}
-
-function wr32(ram: Uint8Array, a: number, v: number): void {
-  ram[a] = v;
-  ram[a + 1] = v >>> 8;
-  ram[a + 2] = v >>> 16;
-  ram[a + 3] = v >>> 24;
-}
-
-const u = (v: number): number => v >>> 0;
+import { fault, flat, rd16, rd32, real, step, u, wr32 } from "../../support/cpu-env.js";
 
 test("push esp pushes the value before the decrement", () => {
   const m = flat([0x54, 0x66, 0x54]);

@@ -5,58 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { ATTR_DATA_RW, ATTR_DB, ATTR_P, Cpu, CR0_PG, EAX, ECX, EDI, EDX, ES, ESI, TR } from "../../../src/hw/cpu/cpu.js";
-import type { CpuFault } from "../../../src/hw/cpu/fault.js";
+import { ATTR_DATA_RW, ATTR_DB, ATTR_P, CR0_PG, EAX, ECX, EDI, EDX, ES, ESI, TR } from "../../../src/hw/cpu/cpu.js";
 import { CF, DF, SF, ZF } from "../../../src/hw/cpu/flags.js";
-import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
 import { MAX_ITERATIONS } from "../../../src/hw/cpu/ops/string.js";
-
-const CODE = 0x1000;
-
-interface Machine {
-  cpu: Cpu;
-  bus: RamBus;
-  ram: Uint8Array;
-  it: Interpreter;
-}
-
-function flat(code: number[]): Machine {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(CODE);
-  cpu.regs[4] = 0x8000;
-  cpu.interceptException = () => true;
-  return { cpu, bus, ram: bus.ram, it: new Interpreter(cpu) };
-}
-
-function real(code: number[]): Machine {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  const cpu = new Cpu(bus);
-  cpu.enterReal16(0, CODE);
-  cpu.interceptException = () => true;
-  return { cpu, bus, ram: bus.ram, it: new Interpreter(cpu) };
-}
-
-function step(m: Machine, n = 1): void {
-  for (let k = 0; k < n; k++) assert.equal(m.it.step(), null);
-}
-
-function fault(m: Machine): CpuFault {
-  const start = m.cpu.eip;
-  const exit = m.it.step();
-  assert.ok(exit && exit.kind === "exception", `expected a fault, got ${JSON.stringify(exit)}`);
-  assert.equal(m.cpu.eip, start, "EIP points at the faulting instruction");
-  return exit.fault;
-}
-
-function rd32(ram: Uint8Array, a: number): number {
-  return (ram[a] | (ram[a + 1] << 8) | (ram[a + 2] << 16) | (ram[a + 3] << 24)) >>> 0;
-}
-
-const u = (v: number): number => v >>> 0;
+import { CODE, fault, flat, rd32, real, rng, step, u } from "../../support/cpu-env.js";
 
 test("rep movsb forward onto itself + 1 replicates the first byte (element by element)", () => {
   const m = flat([0xf3, 0xa4]);
@@ -140,7 +92,7 @@ test("rep with ECX = 0 does nothing: no move, no flags, no register change", () 
 });
 
 test("16-bit addressing wraps SI and DI at 64 KiB and keeps their upper halves", () => {
-  const m = real([0xa4]); // movsb
+  const m = real([0xa4], { esp: null }); // movsb
   m.cpu.regs[ESI] = 0x0001ffff;
   m.cpu.regs[EDI] = 0x0003ffff;
   m.ram[0xffff] = 0x5a;
@@ -333,19 +285,6 @@ test("rep movsd through paging: the copy follows the page mapping across a page 
   assert.deepEqual([...m.ram.subarray(0x6000, 0x6020)], want);
   assert.equal(m.cpu.regs[ESI], 0x5010);
 });
-
-/** Deterministic pseudo-random numbers (xorshift32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 /** The SDM's definition, one element at a time, on a flat copy of memory. */
 function modelMovs(ram: Uint8Array, si: number, di: number, count: number, size: number, down: boolean): void {

@@ -21,23 +21,21 @@ import {
 } from "../../../src/hw/cpu/cpu.js";
 import { Vec } from "../../../src/hw/cpu/fault.js";
 import { IF, IOPL, ZF } from "../../../src/hw/cpu/flags.js";
-import { type Env, expectFault, flatCode, flatData, makeEnv, peek16, peek32, poke, poke32, seg, setGdt, step } from "./sysenv.js";
-
-function flat(code: number[]): Env {
-  const env = makeEnv();
-  env.cpu.enterFlat32(0x1000);
-  env.cpu.regs[ESP] = 0x8000;
-  poke(env, 0x1000, code);
-  return env;
-}
-
-function real(code: number[]): Env {
-  const env = makeEnv();
-  env.cpu.enterReal16(0x100, 0, 0);
-  env.cpu.regs[ESP] = 0x2000;
-  poke(env, 0x1000, code);
-  return env;
-}
+import {
+  type Env,
+  expectFault,
+  sysFlat as flat,
+  flatCode,
+  flatData,
+  peek16,
+  peek32,
+  poke,
+  poke32,
+  sysReal as real,
+  seg,
+  setGdt,
+  step,
+} from "../../support/cpu-env.js";
 
 function ascii(...dwords: number[]): string {
   let s = "";

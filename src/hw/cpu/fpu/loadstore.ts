@@ -185,60 +185,41 @@ function commit(f: Fpu, flags: number, pop: boolean): void {
   if (pop) f.pop();
 }
 
-const UNDERFLOW = IE | SF;
-
-export function fstReal4(cpu: Cpu, i: Insn, off: number, pop: boolean): void {
-  const f = cpu.fpu;
-  const r = f.top;
-  let bits: number;
-  let flags = 0;
-  if (f.empty[r]) {
-    bits = 0xffc00000;
-    flags = UNDERFLOW;
-  } else if (f.cls[r] & (NAN | UNSUP)) {
-    if (f.cls[r] & UNSUP) {
-      bits = 0xffc00000;
-      flags = IE;
-    } else {
-      bits = nanToReal4(f, r);
-      if (isSignaling(f, r)) flags = IE;
-    }
-  } else {
-    bits = toReal4(f, r, f.rc);
-    flags = cvt.flags;
-  }
-  if (!storeAllowed(f, flags)) return;
-  cpu.write32(i.seg, off, bits);
-  commit(f, flags, pop);
+/** An 8-byte store that either completes or faults before writing anything. */
+function store64(cpu: Cpu, seg: number, off: number, lo: number, hi: number): void {
+  cpu.probeWrite(seg, off, 8);
+  cpu.write32(seg, off, lo);
+  cpu.write32(seg, off + 4, hi);
 }
 
-export function fstReal8(cpu: Cpu, i: Insn, off: number, pop: boolean): void {
+const UNDERFLOW = IE | SF;
+
+/**
+ * FST/FSTP m32 (bytes = 4) and m64 (bytes = 8): ST(0) rounded by RC. An
+ * empty or unsupported register stores the real indefinite, a NaN its
+ * quietened self (IE when it was signaling).
+ */
+export function fstReal(cpu: Cpu, i: Insn, off: number, bytes: 4 | 8, pop: boolean): void {
   const f = cpu.fpu;
   const r = f.top;
-  let hi: number;
+  const real8 = bytes === 8;
+  let hi = real8 ? 0xfff80000 : 0xffc00000; // the real indefinite: a whole real4, the high word of a real8
   let lo = 0;
   let flags = 0;
-  if (f.empty[r]) {
-    hi = 0xfff80000;
-    flags = UNDERFLOW;
-  } else if (f.cls[r] & (NAN | UNSUP)) {
-    if (f.cls[r] & UNSUP) {
-      hi = 0xfff80000;
-      flags = IE;
-    } else {
-      hi = nanToReal8(f, r);
-      lo = lastLo;
-      if (isSignaling(f, r)) flags = IE;
-    }
+  if (f.empty[r]) flags = UNDERFLOW;
+  else if (f.cls[r] & UNSUP) flags = IE;
+  else if (f.cls[r] & NAN) {
+    hi = real8 ? nanToReal8(f, r) : nanToReal4(f, r);
+    lo = lastLo;
+    if (isSignaling(f, r)) flags = IE;
   } else {
-    hi = toReal8(f, r, f.rc);
+    hi = real8 ? toReal8(f, r, f.rc) : toReal4(f, r, f.rc);
     lo = lastLo;
     flags = cvt.flags;
   }
   if (!storeAllowed(f, flags)) return;
-  cpu.probeWrite(i.seg, off, 8);
-  cpu.write32(i.seg, off, lo);
-  cpu.write32(i.seg, off + 4, hi);
+  if (real8) store64(cpu, i.seg, off, lo, hi);
+  else cpu.write32(i.seg, off, hi);
   commit(f, flags, pop);
 }
 
@@ -309,11 +290,7 @@ export function fist(cpu: Cpu, i: Insn, off: number, bytes: number, pop: boolean
   const indefinite = flags & IE;
   if (bytes === 2) cpu.write16(i.seg, off, indefinite ? 0x8000 : intLo);
   else if (bytes === 4) cpu.write32(i.seg, off, indefinite ? 0x80000000 : intLo);
-  else {
-    cpu.probeWrite(i.seg, off, 8);
-    cpu.write32(i.seg, off, intLo);
-    cpu.write32(i.seg, off + 4, intHi);
-  }
+  else store64(cpu, i.seg, off, intLo, intHi);
   commit(f, flags, pop);
 }
 

@@ -41,8 +41,7 @@ import {
   fldReal10,
   fldReg,
   fstpReal10,
-  fstReal4,
-  fstReal8,
+  fstReal,
   fstReg,
   fxch,
   rotateTop,
@@ -211,8 +210,8 @@ function escD8(): Escape {
 function escD9(): Escape {
   const t = new Escape();
   t.m(0, fldReal4);
-  t.m(2, (cpu, i, off) => fstReal4(cpu, i, off, false));
-  t.m(3, (cpu, i, off) => fstReal4(cpu, i, off, true));
+  t.m(2, (cpu, i, off) => fstReal(cpu, i, off, 4, false));
+  t.m(3, (cpu, i, off) => fstReal(cpu, i, off, 4, true));
   t.m(4, fldenv, CONTROL);
   t.m(5, fldcw, CONTROL);
   t.m(6, fnstenv, CONTROL | NOWAIT);
@@ -293,8 +292,8 @@ function escDC(): Escape {
 function escDD(): Escape {
   const t = new Escape();
   t.m(0, fldReal8);
-  t.m(2, (cpu, i, off) => fstReal8(cpu, i, off, false));
-  t.m(3, (cpu, i, off) => fstReal8(cpu, i, off, true));
+  t.m(2, (cpu, i, off) => fstReal(cpu, i, off, 8, false));
+  t.m(3, (cpu, i, off) => fstReal(cpu, i, off, 8, true));
   t.m(4, frstor, CONTROL);
   t.m(6, fnsave, CONTROL | NOWAIT);
   t.m(7, fnstswMem, CONTROL | NOWAIT);

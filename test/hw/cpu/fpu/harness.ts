@@ -3,13 +3,11 @@
  * 32-bit protected mode (or real mode), run instruction by instruction with
  * exceptions intercepted and recorded instead of delivered.
  */
-import { RamBus } from "../../../../src/hw/cpu/bus.js";
-import { Cpu } from "../../../../src/hw/cpu/cpu.js";
+import type { Cpu } from "../../../../src/hw/cpu/cpu.js";
 import type { CpuFault } from "../../../../src/hw/cpu/fault.js";
-import { Interpreter } from "../../../../src/hw/cpu/interpreter.js";
+import { CODE, DATA, flat, rd16, rd32, real } from "../../../support/cpu-env.js";
 
-export const CODE = 0x1000;
-export const DATA = 0x2000;
+export { CODE, DATA };
 
 export interface Run {
   cpu: Cpu;
@@ -29,13 +27,8 @@ export interface Options {
 }
 
 export function run(code: number[], opts: Options = {}): Run {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(code, CODE);
-  if (opts.data) bus.ram.set(opts.data, DATA);
-  const cpu = new Cpu(bus);
-  if (opts.real) cpu.enterReal16(0, CODE);
-  else cpu.enterFlat32(CODE);
-  cpu.regs[4] = 0x8000;
+  const { cpu, ram, it } = opts.real ? real(code) : flat(code);
+  if (opts.data) ram.set(opts.data, DATA);
   if (!opts.noInit) cpu.fpu.init();
   let fault: CpuFault | null = null;
   cpu.interceptException = (f) => {
@@ -43,7 +36,6 @@ export function run(code: number[], opts: Options = {}): Run {
     return true;
   };
   opts.setup?.(cpu);
-  const it = new Interpreter(cpu);
   for (let n = 0; n < 1000 && cpu.eip < CODE + code.length; n++) {
     if (it.step()) break;
   }
@@ -94,11 +86,11 @@ export function hexAt(cpu: Cpu, addr: number, n: number): string {
 }
 
 export function u16At(cpu: Cpu, addr: number): number {
-  return cpu.bus.ram[addr] | (cpu.bus.ram[addr + 1] << 8);
+  return rd16(cpu.bus.ram, addr);
 }
 
 export function u32At(cpu: Cpu, addr: number): number {
-  return (u16At(cpu, addr) | (u16At(cpu, addr + 2) << 16)) >>> 0;
+  return rd32(cpu.bus.ram, addr);
 }
 
 export function f64At(cpu: Cpu, addr: number): number {

@@ -10,6 +10,7 @@
 import { readFileSync, writeSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_APPEND, fetchLinuxGuest, findLinuxGuest, guestCacheDir } from "../guests/linux.js";
+import { PROFILES } from "../hw/cost/profiles.js";
 import { MIB } from "../hw/machine/flat.js";
 import { ImageError, readImage } from "../vmm/native/image.js";
 import { HostError, type RunResult, runFlat } from "../vmm/native/run.js";
@@ -46,6 +47,7 @@ interface RunOptions {
   append?: string;
   bios?: string;
   apic: boolean;
+  profile: string;
   rtcStart?: number;
   load?: number;
   entry?: number;
@@ -78,6 +80,11 @@ function program(setStatus: (s: number) => void): Command {
     .option("--append <cmdline>", `kernel command line (default for Linux "${DEFAULT_APPEND}", for Multiboot empty)`)
     .option("--bios <rom>", "run a ROM image at the reset vector (like qemu -bios), debug console on stdout")
     .option("--no-apic", "no local APIC on the PC platform")
+    .addOption(
+      new Option("--profile <name>", "cost profile: cycles per instruction class and event")
+        .choices(Object.keys(PROFILES))
+        .default("p4-2006"),
+    )
     .option("--rtc-start <seconds>", "RTC time at power-on, seconds since 1970 (default: the host clock)", (v) =>
       parseInteger(v, 0, 2 ** 40),
     )
@@ -148,6 +155,7 @@ async function runCommand(path: string | undefined, opts: RunOptions): Promise<n
       maxInstructions: opts.maxInstructions ?? Number.POSITIVE_INFINITY,
       rtcStart: opts.rtcStart,
       apic: opts.apic,
+      profile: opts.profile,
       exitStatus: opts.exitStatus,
       write: writeStdout,
       say,

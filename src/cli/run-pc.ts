@@ -12,6 +12,7 @@
  * COM1 as the guest reads it, so a scripted run is deterministic.
  */
 import { readFileSync } from "node:fs";
+import { profileByName } from "../hw/cost/profiles.js";
 import { Interpreter } from "../hw/cpu/interpreter.js";
 import { Pc } from "../hw/machine/pc.js";
 import { ImageError } from "../loaders/errors.js";
@@ -33,6 +34,8 @@ export interface PcRunRequest {
   /** RTC start, seconds since the epoch (default: the host clock). */
   rtcStart?: number;
   apic: boolean;
+  /** Cost profile name (see src/hw/cost). */
+  profile: string;
   /** How a write to the debug-exit port becomes the exit status. */
   exitStatus: ExitStatusMode;
   write: (bytes: Uint8Array) => void;
@@ -63,6 +66,7 @@ export async function runPcCommand(req: PcRunRequest): Promise<number> {
   let multiboot = false;
   try {
     pc = new Pc({
+      profile: profileByName(req.profile),
       ramBytes: req.memMiB << 20,
       rom: req.bios ? readFile(req.bios, "ROM image") : undefined,
       debugOutput: (b) => {
@@ -111,7 +115,8 @@ export async function runPcCommand(req: PcRunRequest): Promise<number> {
     flush();
     pc.console.flush();
   }
-  const stats = `${cpu.instructions} instructions, ${cpu.cycles} cycles`;
+  const seconds = cpu.cycles / cpu.cost.hz;
+  const stats = `${cpu.instructions} instructions, ${cpu.cycles} cycles (${seconds.toFixed(3)} s of guest time on ${cpu.cost.name})`;
   if (console.quit) {
     req.say(`quit (Ctrl-A X); ${stats}`);
     return 0;

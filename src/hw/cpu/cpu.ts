@@ -12,6 +12,8 @@
  * Multi-byte accesses that cross a page are split so each byte is
  * translated (and a write faults before any byte is stored).
  */
+import type { CostProfile } from "../cost/profile.js";
+import { DEFAULT_PROFILE } from "../cost/profiles.js";
 import type { AccessSize, CpuBus } from "./bus.js";
 import { checkDataBreakpoints } from "./debug.js";
 import { CpuFault, Vec } from "./fault.js";
@@ -137,6 +139,8 @@ export class Cpu {
   /** Cached: SS.B (stack pointer is ESP, not SP). */
   ssBig = false;
 
+  /** What instructions and events cost (cycles); see src/hw/cost. */
+  cost: CostProfile = DEFAULT_PROFILE;
   /** Guest time: cycles charged so far (RDTSC reads it). */
   cycles = 0;
   /** Instructions retired. */

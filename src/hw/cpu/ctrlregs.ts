@@ -64,6 +64,7 @@ export function writeCr0(cpu: Cpu, value: number): void {
 export function writeCr3(cpu: Cpu, value: number): void {
   cpu.cr3 = value >>> 0;
   cpu.walker.flushNonGlobal();
+  cpu.cycles += cpu.cost.events.cr3Load;
 }
 
 /** Load CR4; bits we do not implement raise #GP(0). */

@@ -21,6 +21,8 @@ export class Insn {
   len = 0;
   /** 0x000–0x0FF one-byte map, 0x100–0x1FF two-byte map. */
   op = 0;
+  /** Cycles it costs under the processor's cost profile (set by the engine after decoding). */
+  cycles = 1;
   /** The code-segment size (CS.D) it was decoded under. */
   big = true;
   /** Operand size in bytes: 2 or 4. */
@@ -54,6 +56,7 @@ export class Insn {
   copyFrom(o: Insn): void {
     this.eip = o.eip;
     this.big = o.big;
+    this.cycles = o.cycles;
     this.len = o.len;
     this.op = o.op;
     this.opsize = o.opsize;

@@ -4,6 +4,8 @@
  * instructions. It is the engine every other engine is compared against, so
  * it stays simple.
  */
+
+import { instructionCycles } from "../cost/classes.js";
 import { type Cpu, CS, type ExitReason } from "./cpu.js";
 import { debugTrapAfter, instructionBreakpointHits } from "./debug.js";
 import { DecodeCache } from "./decode-cache.js";
@@ -74,7 +76,7 @@ export class Interpreter {
       cpu.eip = cpu.csBig ? (start + i.len) >>> 0 : (start + i.len) & 0xffff;
       HANDLERS[i.op](cpu, i);
       cpu.instructions++;
-      cpu.cycles += 1;
+      cpu.cycles += i.cycles;
       // Debug traps: single-step (TF at the start, SDM vol. 3, 17.3.1.4),
       // data breakpoints; and RF retires.
       if ((startFlags & (TF | RF) || cpu.pendingDataHits) && debugTrapAfter(cpu, startFlags, i.op)) {
@@ -92,16 +94,24 @@ export class Interpreter {
   private fetchDecoded(eip: number): Insn {
     const cpu = this.cpu;
     const phys = cpu.codeAddress(eip);
-    if (phys < 0) return decode(cpu, eip, cpu.csBig, this.insn);
+    if (phys < 0) return this.decodeScratch(eip);
     let i = this.cache.get(phys, cpu.csBig);
     if (i !== undefined) {
       // The cached bytes are the same; the limit check of the whole instruction still applies.
-      if (eip + i.len - 1 > cpu.segHi[CS]) return decode(cpu, eip, cpu.csBig, this.insn);
+      if (eip + i.len - 1 > cpu.segHi[CS]) return this.decodeScratch(eip);
       i.eip = eip;
       return i;
     }
     i = decode(cpu, eip, cpu.csBig, new Insn());
+    i.cycles = instructionCycles(cpu.cost, i);
     if ((phys & 0xfff) + i.len <= 0x1000) this.cache.put(phys, i);
+    return i;
+  }
+
+  /** Decode into the scratch record (code outside RAM, or at the CS limit). */
+  private decodeScratch(eip: number): Insn {
+    const i = decode(this.cpu, eip, this.cpu.csBig, this.insn);
+    i.cycles = instructionCycles(this.cpu.cost, i);
     return i;
   }
 

@@ -57,6 +57,10 @@ export function raise(cpu: Cpu, fault: CpuFault): ExitReason | null {
 
 /** Deliver vector `vector` of the given kind; may throw a CpuFault. */
 export function deliver(cpu: Cpu, vector: number, errorCode: number, kind: EventKind): void {
+  // Software interrupts are charged as their instruction (cost/classes.ts).
+  const events = cpu.cost.events;
+  if (kind === EventKind.EXCEPTION) cpu.cycles += vector === Vec.PF ? events.exception + events.pageFault : events.exception;
+  else if (kind === EventKind.EXTERNAL) cpu.cycles += events.externalInterrupt;
   if (cpu.realMode) deliverReal(cpu, vector);
   else deliverProtected(cpu, vector, errorCode, kind);
 }

@@ -60,6 +60,7 @@ export class PageWalker {
   private walk(lin: number, write: boolean, user: boolean): number {
     const cpu = this.cpu;
     this.walks++;
+    cpu.cycles += cpu.cost.events.pageWalk;
     const pdeAddr = ((cpu.cr3 & ~0xfff) + ((lin >>> 22) << 2)) >>> 0;
     let pde = cpu.readPhys32(pdeAddr);
     if (!(pde & PTE_P)) throw this.fault(lin, 0, write, user);

@@ -69,6 +69,7 @@ export function deliverProtected(cpu: Cpu, vector: number, errorCode: number, ki
   if (!conforming && dpl < cpu.cpl) {
     // Inter-privilege: switch to the inner stack named in the TSS.
     newCpl = dpl;
+    cpu.cycles += cpu.cost.events.privilegeChange;
     if (fromV86 && dpl !== 0) throw new CpuFault(Vec.GP, csErr);
     const stack = innerStack(cpu, dpl, ext);
     ssSel = stack.ss;

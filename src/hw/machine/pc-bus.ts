@@ -14,6 +14,8 @@ interface MmioSlot {
   base: number;
   end: number; // exclusive
   device: Device;
+  /** Cycles each access costs the processor (an on-chip device's latency). */
+  cycles: number;
 }
 
 export class PcBus implements CpuBus {
@@ -26,15 +28,17 @@ export class PcBus implements CpuBus {
   private readonly mmio: MmioSlot[] = [];
   /** Accesses to unclaimed ports, for diagnostics. */
   unclaimedPortAccesses = 0;
+  /** Charges an MMIO access's cost to the processor (the machine wires it to the cycle counter). */
+  charge: (cycles: number) => void = () => {};
 
   constructor(ramBytes: number) {
     this.ram = new Uint8Array(ramBytes);
   }
 
-  /** Attach a device's port and MMIO ranges. */
-  attach(device: Device): void {
+  /** Attach a device's port and MMIO ranges; each MMIO access costs `mmioCycles`. */
+  attach(device: Device, mmioCycles = 0): void {
     for (const r of device.ports ?? []) this.claimPorts(device, r);
-    for (const r of device.mmio ?? []) this.claimMmio(device, r);
+    for (const r of device.mmio ?? []) this.claimMmio(device, r, mmioCycles);
   }
 
   private claimPorts(device: Device, r: Range): void {
@@ -48,7 +52,7 @@ export class PcBus implements CpuBus {
     this.portOwner.fill(index + 1, r.base, r.base + r.length);
   }
 
-  private claimMmio(device: Device, r: Range): void {
+  private claimMmio(device: Device, r: Range, cycles: number): void {
     const base = r.base;
     const end = r.base + r.length;
     for (const s of this.mmio) {
@@ -58,7 +62,7 @@ export class PcBus implements CpuBus {
     if (base < this.ram.length && !(base >= this.holeStart && end <= this.holeEnd)) {
       throw new Error(`MMIO range of ${device.name} at 0x${base.toString(16)} lies in RAM`);
     }
-    this.mmio.push({ base, end, device });
+    this.mmio.push({ base, end, device, cycles });
   }
 
   ioRead(port: number, size: AccessSize): number {
@@ -90,12 +94,16 @@ export class PcBus implements CpuBus {
 
   mmioRead(addr: number, size: AccessSize): number {
     const s = this.slot(addr);
-    if (s?.device.mmioRead) return s.device.mmioRead(addr, size);
-    return ALL_ONES[size];
+    if (!s?.device.mmioRead) return ALL_ONES[size];
+    if (s.cycles) this.charge(s.cycles);
+    return s.device.mmioRead(addr, size);
   }
 
   mmioWrite(addr: number, size: AccessSize, value: number): void {
-    this.slot(addr)?.device.mmioWrite?.(addr, size, value);
+    const s = this.slot(addr);
+    if (!s?.device.mmioWrite) return;
+    if (s.cycles) this.charge(s.cycles);
+    s.device.mmioWrite(addr, size, value);
   }
 }
 

@@ -12,6 +12,8 @@
  * Devices run on guest time: `clock.now()` is the processor's cycle count,
  * and `tick()` brings every timed device up to it.
  */
+
+import type { CostProfile } from "../cost/profile.js";
 import type { AccessSize } from "../cpu/bus.js";
 import { Cpu } from "../cpu/cpu.js";
 import type { InterruptSource } from "../cpu/interpreter.js";
@@ -27,16 +29,6 @@ import { Uart } from "../devices/uart.js";
 import { DEBUGCON_PORT, DebugConsole, type OutputSink } from "./debugcon.js";
 import { DEBUG_EXIT_PORT, DebugExit } from "./debugexit.js";
 import { PcBus, Rom } from "./pc-bus.js";
-
-/**
- * Cycles an access to an ISA device port takes: the paper's native `in`
- * (3209 cycles on its Pentium 4), rounded. Guests that time the PIT with
- * port reads (Linux's fast TSC calibration) depend on I/O being this slow.
- */
-export const ISA_IO_CYCLES = 3200;
-
-/** The processor clock devices measure guest time against, until cost profiles set it (3.8 GHz: the paper's Pentium 4). */
-export const DEFAULT_CPU_HZ = 3_800_000_000;
 
 export interface IsaConfig {
   /** COM1's transmitted bytes. */
@@ -55,7 +47,9 @@ export interface PcConfig {
   debugOutput: OutputSink;
   /** The ISA platform devices, for operating systems. */
   isa?: IsaConfig;
-  /** Processor clock in Hz for device timing. */
+  /** What instructions and events cost (default: the paper's Pentium 4). */
+  profile?: CostProfile;
+  /** Processor clock in Hz for device timing (default: the profile's). */
   hz?: number;
 }
 
@@ -77,7 +71,11 @@ export class Pc {
     this.bus = new PcBus(config.ramBytes);
     const cpu = new Cpu(this.bus);
     this.cpu = cpu;
-    const hz = config.hz ?? DEFAULT_CPU_HZ;
+    if (config.profile) cpu.cost = config.profile;
+    this.bus.charge = (cycles) => {
+      cpu.cycles += cycles;
+    };
+    const hz = config.hz ?? cpu.cost.hz;
     this.clock = { now: () => cpu.cycles, hz };
     this.console = new DebugConsole(config.debugOutput);
     const exit = new DebugExit(cpu);
@@ -122,10 +120,10 @@ export class Pc {
       this.com1 = com1;
       this.timed.push(pit, rtc, com1);
       this.interrupts = pic;
-      cpu.ioCycles = ISA_IO_CYCLES;
+      cpu.ioCycles = cpu.cost.events.ioOffChip;
       if (isa.apic) {
         const apic = new LocalApic(this.clock, { pic });
-        this.bus.attach(apic);
+        this.bus.attach(apic, cpu.cost.events.ioOnChip);
         this.timed.push(apic);
         this.interrupts = apic;
         cpu.cpuidApic = true;

@@ -15,6 +15,7 @@ import { MIB } from "../hw/machine/flat.js";
 import { ImageError, readImage } from "../vmm/native/image.js";
 import { HostError, type RunResult, runFlat } from "../vmm/native/run.js";
 import { EXIT_STATUS_MODES, type ExitStatusMode, Status } from "../vmm/native/status.js";
+import { benchNano, MODES } from "./bench-nano.js";
 import { parseExceptions, parseInteger } from "./parse.js";
 import { runPcCommand } from "./run-pc.js";
 
@@ -105,6 +106,18 @@ function program(setStatus: (s: number) => void): Command {
     )
     .addHelpText("after", EXIT_HELP)
     .action(async (image: string | undefined, opts: RunOptions) => setStatus(await runCommand(image, opts)));
+
+  const bench = cmd.command("bench").description("the paper's benchmarks");
+  bench
+    .command("nano")
+    .description("the nanobenchmark kernel (Figure 4 of Adams & Agesen): cycles per operation")
+    .addOption(new Option("--mode <mode>", "which monitor runs the guest").choices(MODES).default("native"))
+    .addOption(new Option("--profile <name>", "cost profile").choices(Object.keys(PROFILES)).default("p4-2006"))
+    .option("--json <file>", "also write the results as JSON")
+    .option("--svg <file>", "also write an SVG chart beside the paper's figures")
+    .action(async (opts: { mode: string; profile: string; json?: string; svg?: string }) =>
+      setStatus(await benchNano({ ...opts, say, print: (line) => writeStdout(new TextEncoder().encode(`${line}\n`)) })),
+    );
 
   const guest = cmd.command("guest").description("guest images");
   guest

@@ -15,6 +15,7 @@ import { MIB } from "../hw/machine/flat.js";
 import { ImageError, readImage } from "../vmm/native/image.js";
 import { HostError, type RunResult, runFlat } from "../vmm/native/run.js";
 import { EXIT_STATUS_MODES, type ExitStatusMode, Status } from "../vmm/native/status.js";
+import { benchForkwait } from "./bench-forkwait.js";
 import { benchNano, MODES } from "./bench-nano.js";
 import { parseExceptions, parseInteger } from "./parse.js";
 import { runPcCommand } from "./run-pc.js";
@@ -117,6 +118,17 @@ function program(setStatus: (s: number) => void): Command {
     .option("--svg <file>", "also write an SVG chart beside the paper's figures")
     .action(async (opts: { mode: string; profile: string; json?: string; svg?: string }) =>
       setStatus(await benchNano({ ...opts, say, print: (line) => writeStdout(new TextEncoder().encode(`${line}\n`)) })),
+    );
+
+  bench
+    .command("forkwait")
+    .description("fork+waitpid pairs inside the Linux guest (the paper's forkwait), timed in guest cycles")
+    .addOption(new Option("--mode <mode>", "which monitor runs the guest").choices(MODES).default("native"))
+    .addOption(new Option("--profile <name>", "cost profile").choices(Object.keys(PROFILES)).default("p4-2006"))
+    .option("--iterations <n>", "fork+waitpid pairs (the paper: 40,000)", (v) => parseInteger(v, 1, 10_000_000), 40000)
+    .option("--json <file>", "also write the results as JSON")
+    .action(async (opts: { mode: string; profile: string; iterations: number; json?: string }) =>
+      setStatus(await benchForkwait({ ...opts, say, print: (line) => writeStdout(new TextEncoder().encode(`${line}\n`)) })),
     );
 
   const guest = cmd.command("guest").description("guest images");

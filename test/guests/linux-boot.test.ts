@@ -25,7 +25,7 @@ function guestOrReason(): string | false {
 const noGuest = guestOrReason();
 if (noGuest) console.log(`# skipping the Linux boot: ${noGuest}`);
 
-const SCRIPT = "uname -a\ncat /proc/cpuinfo\nls /proc\ndmesg | tail -3\necho ok-$((6*7))\npoweroff -f\n";
+const SCRIPT = "uname -a\ncat /proc/cpuinfo\nls /proc\ndmesg | tail -3\nforkwait 100\necho ok-$((6*7))\npoweroff -f\n";
 
 function boot(): { status: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, ["bin/popek.js", "run", "linux", "--rtc-start", "1700000000"], {
@@ -43,6 +43,7 @@ test("Linux boots to the busybox shell, runs commands and powers off with status
   assert.ok(r.out.includes(BOOT_MARKER), "boot marker");
   assert.match(r.out, /Linux \(none\) 6\.1\.\d+-\d+-686 #1 SMP PREEMPT_DYNAMIC Debian/);
   assert.match(r.out, /vendor_id\s*: GenuineIntel/);
+  assert.match(r.out, /forkwait: 100 iterations/);
   assert.match(r.out, /ok-42/);
   assert.match(r.out, /reboot: System halted/);
   // Kernel complaints that would be popek's fault.

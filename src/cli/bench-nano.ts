@@ -35,8 +35,8 @@ export async function benchNano(o: BenchNanoOptions): Promise<number> {
   const profile = profileByName(o.profile);
   const image = new Uint8Array(readFileSync(packageFile("guests/nanobench/nanobench.bin")));
   const r = await runNanobench(image, profile);
-  if (r.exit !== "stop 0") {
-    o.say(`the nanobenchmark kernel did not finish cleanly (${r.exit}); it printed:\n${r.serial}`);
+  if (r.exit !== "stop" || r.status !== 0) {
+    o.say(`the nanobenchmark kernel did not finish cleanly (${r.exit} ${r.status}); it printed:\n${r.serial}`);
     return Status.HALTED;
   }
   o.print(`nanobenchmarks, mode ${o.mode}, profile ${profile.name} (${profile.description})`);

@@ -9,44 +9,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Interpreter } from "../../src/hw/cpu/interpreter.js";
-import { Pc } from "../../src/hw/machine/pc.js";
-import { bootMultiboot, isMultiboot } from "../../src/vmm/native/multiboot.js";
-import { runPc } from "../../src/vmm/native/pc-loop.js";
+import { DEFAULT_PROFILE } from "../../src/hw/cost/profiles.js";
+import { isMultiboot } from "../../src/vmm/native/multiboot.js";
+import { type NanobenchResult, runNanobench } from "../../src/vmm/native/nanobench.js";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const image = new Uint8Array(readFileSync(join(root, "guests/nanobench/nanobench.bin")));
 const NAMES = ["syscall", "in", "tprwr", "call/ret", "pgfault", "divzero", "ptemod"];
 const LINE = /^nanobench (\S+) cycles=(\d+) iterations=(\d+)$/;
 
-interface Run {
-  serial: string;
-  debug: string;
-  exit: string;
-  status: number;
-  ioCycles: number;
-}
-
-async function run(apic = true): Promise<Run> {
-  let serial = "";
-  let debug = "";
-  const pc = new Pc({
-    ramBytes: 32 << 20,
-    debugOutput: (b) => {
-      debug += Buffer.from(b).toString("latin1");
-    },
-    isa: {
-      serialOutput: (b) => {
-        serial += String.fromCharCode(b);
-      },
-      rtcStart: 0,
-      apic,
-    },
-  });
-  bootMultiboot(pc, image, "");
-  const exit = await runPc(pc, new Interpreter(pc.cpu), { maxInstructions: 50_000_000 });
-  pc.console.flush();
-  return { serial, debug, exit: exit.kind, status: exit.kind === "stop" ? exit.status : -1, ioCycles: pc.cpu.ioCycles };
+function run(apic = true): Promise<NanobenchResult> {
+  return runNanobench(image, DEFAULT_PROFILE, apic);
 }
 
 test("nanobench is a multiboot image", () => {

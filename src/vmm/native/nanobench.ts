@@ -14,9 +14,15 @@ export const NANOBENCH_NAMES = ["syscall", "in", "tprwr", "call/ret", "pgfault",
 
 export interface NanobenchResult {
   results: Record<string, { cycles: number; iterations: number }>;
-  /** What the kernel printed. */
+  /** What the kernel printed on COM1 and on the debug console. */
   serial: string;
+  debug: string;
+  /** How the run ended: "stop" (debug-exit port), or another exit kind. */
   exit: string;
+  /** The value written to the debug-exit port, or -1. */
+  status: number;
+  /** What one ISA port access costs under the profile. */
+  ioCycles: number;
   cycles: number;
   instructions: number;
 }
@@ -25,10 +31,13 @@ const LINE = /^nanobench (\S+) cycles=(\d+) iterations=(\d+)$/;
 
 export async function runNanobench(image: Uint8Array, profile: CostProfile, apic = true): Promise<NanobenchResult> {
   let serial = "";
+  let debug = "";
   const pc = new Pc({
     ramBytes: 32 << 20,
     profile,
-    debugOutput: () => {},
+    debugOutput: (b) => {
+      debug += Buffer.from(b).toString("latin1");
+    },
     isa: {
       serialOutput: (b) => {
         serial += String.fromCharCode(b);
@@ -39,11 +48,21 @@ export async function runNanobench(image: Uint8Array, profile: CostProfile, apic
   });
   bootMultiboot(pc, image, "");
   const exit = await runPc(pc, new Interpreter(pc.cpu), { maxInstructions: 100_000_000 });
+  pc.console.flush();
   const results: NanobenchResult["results"] = {};
   for (const line of serial.split(/\r?\n/)) {
     const m = LINE.exec(line);
     if (m) results[m[1]] = { cycles: Number(m[2]), iterations: Number(m[3]) };
   }
-  const why = exit.kind === "stop" ? `stop ${exit.status}` : exit.kind;
-  return { results, serial, exit: why, cycles: pc.cpu.cycles, instructions: pc.cpu.instructions };
+  const status = exit.kind === "stop" ? exit.status : -1;
+  return {
+    results,
+    serial,
+    debug,
+    exit: exit.kind,
+    status,
+    ioCycles: pc.cpu.ioCycles,
+    cycles: pc.cpu.cycles,
+    instructions: pc.cpu.instructions,
+  };
 }

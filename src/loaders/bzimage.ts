@@ -12,12 +12,7 @@ import { type GuestMemory, le16, le32, put16, put32 } from "./guest-memory.js";
 /** Where we put things in guest-physical memory. */
 export const BOOT_PARAMS_ADDR = 0x10000;
 export const CMDLINE_ADDR = 0x20000;
-export const BOOT_GDT_ADDR = 0x1000;
 export const KERNEL_ADDR = 0x100000;
-
-/** Selectors the 32-bit boot protocol requires: __BOOT_CS and __BOOT_DS. */
-export const BOOT_CS = 0x10;
-export const BOOT_DS = 0x18;
 
 const HDRS = 0x53726448; // "HdrS"
 
@@ -163,21 +158,7 @@ export function loadBzImage(mem: GuestMemory, image: Uint8Array, cmdline: string
   put16(ram, bp + 0x002, Math.min(0xffff, (ram.length - 0x100000) >> 10)); // screen_info.ext_mem_k
   put32(ram, bp + 0x1e0, (ram.length - 0x100000) >> 10); // alt_mem_k
 
-  writeBootGdt(ram);
   return { header: hdr, entry: KERNEL_ADDR, bootParams: bp, end, initrd: initrdPlace, e820 };
-}
-
-/**
- * A GDT with the flat segments the 32-bit boot protocol promises at
- * __BOOT_CS (0x10) and __BOOT_DS (0x18); the kernel loads its own soon after.
- */
-export function writeBootGdt(ram: Uint8Array): void {
-  const g = BOOT_GDT_ADDR;
-  ram.fill(0, g, g + 32);
-  put32(ram, g + BOOT_CS, 0x0000ffff);
-  put32(ram, g + BOOT_CS + 4, 0x00cf9b00); // code: present, DPL 0, exec/read, accessed, 4 GiB, 32-bit
-  put32(ram, g + BOOT_DS, 0x0000ffff);
-  put32(ram, g + BOOT_DS + 4, 0x00cf9300); // data: present, DPL 0, read/write, accessed, 4 GiB, 32-bit
 }
 
 function alignUp(v: number, a: number): number {

@@ -14,20 +14,19 @@
  */
 
 import type { CostProfile } from "../cost/profile.js";
-import type { AccessSize } from "../cpu/bus.js";
 import { Cpu } from "../cpu/cpu.js";
 import type { InterruptSource } from "../cpu/interpreter.js";
 import { LocalApic } from "../devices/apic.js";
 import type { Clock, Device } from "../devices/device.js";
 import { I8042 } from "../devices/i8042.js";
-import { PostPort } from "../devices/misc-ports.js";
+import { DebugConsolePort, DebugExitPort, PostPort } from "../devices/misc-ports.js";
 import { Pic } from "../devices/pic.js";
 import { Pit } from "../devices/pit.js";
 import { Port92 } from "../devices/port92.js";
 import { Rtc } from "../devices/rtc.js";
 import { Uart } from "../devices/uart.js";
-import { DEBUGCON_PORT, DebugConsole, type OutputSink } from "./debugcon.js";
-import { DEBUG_EXIT_PORT, DebugExit } from "./debugexit.js";
+import { DebugConsole, type OutputSink } from "./debugcon.js";
+import { DebugExit } from "./debugexit.js";
 import { PcBus, Rom } from "./pc-bus.js";
 
 export interface IsaConfig {
@@ -80,24 +79,8 @@ export class Pc {
     this.console = new DebugConsole(config.debugOutput);
     const exit = new DebugExit(cpu);
     const con = this.console;
-    this.bus.attach(
-      portDevice(
-        "debugcon",
-        DEBUGCON_PORT,
-        1,
-        () => con.read(),
-        (v) => con.write(v),
-      ),
-    );
-    this.bus.attach(
-      portDevice(
-        "debug-exit",
-        DEBUG_EXIT_PORT,
-        4,
-        () => 0xff,
-        (v) => exit.write(v),
-      ),
-    );
+    this.bus.attach(new DebugConsolePort((b) => con.write(b)));
+    this.bus.attach(new DebugExitPort((v) => exit.write(v)));
     if (config.rom) {
       const rom = config.rom;
       if (rom.length > 0x20000) throw new Error(`ROM image is ${rom.length} bytes; at most 128 KiB fits below 1 MiB`);
@@ -146,14 +129,4 @@ export class Pc {
     }
     return next;
   }
-}
-
-/** A device that is one small port range with a read and a write function. */
-function portDevice(name: string, base: number, length: number, read: () => number, write: (v: number) => void): Device {
-  return {
-    name,
-    ports: [{ base, length }],
-    ioRead: (_port: number, _size: AccessSize) => read(),
-    ioWrite: (_port: number, _size: AccessSize, value: number) => write(value),
-  };
 }

@@ -7,7 +7,13 @@
  * EAX/EBX for multiboot).
  */
 import { ATTR_CODE_RX, ATTR_DATA_RW, ATTR_DB, ATTR_G, type Cpu, CR0_ET, CR0_PE, CS } from "../../hw/cpu/cpu.js";
-import { BOOT_CS, BOOT_DS, BOOT_GDT_ADDR, writeBootGdt } from "../../loaders/bzimage.js";
+import { put32 } from "../../loaders/guest-memory.js";
+
+/** Where the boot GDT goes in guest memory (below the loaders' boot data). */
+export const BOOT_GDT_ADDR = 0x1000;
+/** Selectors the 32-bit boot protocol requires: __BOOT_CS and __BOOT_DS. */
+export const BOOT_CS = 0x10;
+export const BOOT_DS = 0x18;
 
 export function enterFlatBootState(cpu: Cpu, ram: Uint8Array, entry: number): void {
   writeBootGdt(ram);
@@ -24,4 +30,17 @@ export function enterFlatBootState(cpu: Cpu, ram: Uint8Array, entry: number): vo
   cpu.regs.fill(0);
   cpu.setEflags(0);
   cpu.eip = entry;
+}
+
+/**
+ * A GDT with the flat segments the 32-bit boot protocol promises at
+ * __BOOT_CS (0x10) and __BOOT_DS (0x18); the kernel loads its own soon after.
+ */
+export function writeBootGdt(ram: Uint8Array): void {
+  const g = BOOT_GDT_ADDR;
+  ram.fill(0, g, g + 32);
+  put32(ram, g + BOOT_CS, 0x0000ffff);
+  put32(ram, g + BOOT_CS + 4, 0x00cf9b00); // code: present, DPL 0, exec/read, accessed, 4 GiB, 32-bit
+  put32(ram, g + BOOT_DS, 0x0000ffff);
+  put32(ram, g + BOOT_DS + 4, 0x00cf9300); // data: present, DPL 0, read/write, accessed, 4 GiB, 32-bit
 }

@@ -8,17 +8,25 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Interpreter } from "../../src/hw/cpu/interpreter.js";
+import { createEngine, ENGINE_KINDS, type EngineKind } from "../../src/hw/cpu/engine.js";
 import { Pc } from "../../src/hw/machine/pc.js";
 
 const DIR = "guests/tests";
 const BUDGET = 200_000_000;
 
 /** QEMU's exit status for the same ending: isa-debug-exit gives (v << 1) | 1, a triple fault with -no-reboot 0. */
-function runKernel(rom: Uint8Array): { transcript: string; status: number; why: string } {
+interface KernelRun {
+  transcript: string;
+  status: number;
+  why: string;
+  cycles: number;
+  instructions: number;
+}
+
+function runKernel(rom: Uint8Array, kind: EngineKind): KernelRun {
   const out: Uint8Array[] = [];
   const pc = new Pc({ ramBytes: 16 << 20, rom, debugOutput: (b) => out.push(b) });
-  const engine = new Interpreter(pc.cpu);
+  const engine = createEngine(pc.cpu, kind);
   let status = -1;
   let why = "instruction budget exhausted";
   for (let left = BUDGET; left > 0; left -= 1_000_000) {
@@ -34,7 +42,8 @@ function runKernel(rom: Uint8Array): { transcript: string; status: number; why: 
     break;
   }
   pc.console.flush();
-  return { transcript: Buffer.concat(out).toString("latin1"), status, why };
+  const { cycles, instructions } = pc.cpu;
+  return { transcript: Buffer.concat(out).toString("latin1"), status, why, cycles, instructions };
 }
 
 const names = existsSync(DIR)
@@ -49,12 +58,18 @@ test("there are test kernels to run", () => {
 });
 
 for (const name of names) {
-  test(`test kernel ${name}: transcript and exit status equal the reference`, () => {
+  test(`test kernel ${name}: transcript and exit status equal the reference on every engine, with the same cycles`, () => {
     const rom = new Uint8Array(readFileSync(join(DIR, "build", `${name}.bin`)));
     const expected = readFileSync(join(DIR, "expected", `${name}.txt`), "latin1");
     const expectedStatus = Number(readFileSync(join(DIR, "expected", `${name}.status`), "utf8").trim());
-    const r = runKernel(rom);
-    assert.equal(r.transcript, expected, `${name}: transcript differs (ended: ${r.why})`);
-    assert.equal(r.status, expectedStatus, `${name}: ended with ${r.why}`);
+    const runs = ENGINE_KINDS.map((kind) => ({ kind, r: runKernel(rom, kind) }));
+    for (const { kind, r } of runs) {
+      assert.equal(r.transcript, expected, `${name} on ${kind}: transcript differs (ended: ${r.why})`);
+      assert.equal(r.status, expectedStatus, `${name} on ${kind}: ended with ${r.why}`);
+    }
+    // The engines charge the same cycles for the same execution (issue 6).
+    const [a, b] = runs;
+    assert.equal(b.r.instructions, a.r.instructions, `${name}: instructions ${a.kind} vs ${b.kind}`);
+    assert.equal(b.r.cycles, a.r.cycles, `${name}: cycles ${a.kind} vs ${b.kind}`);
   });
 }

@@ -14,6 +14,7 @@ import { gunzipSync } from "node:zlib";
 import { RamBus } from "../../src/hw/cpu/bus.js";
 import { ATTR_CODE_RX, ATTR_DATA_RW, ATTR_DB, ATTR_G, Cpu, CS, type ExitReason } from "../../src/hw/cpu/cpu.js";
 import { Interpreter } from "../../src/hw/cpu/interpreter.js";
+import { BlockEngine } from "../../src/hw/cpu/jit/engine.js";
 
 export interface Vector {
   name: string;
@@ -63,8 +64,25 @@ export interface EngineFactory {
   create(cpu: Cpu): Engine;
 }
 
-/** Every engine must pass every vector. (The block compiler joins this list.) */
-export const ENGINES: EngineFactory[] = [{ name: "interpreter", create: (cpu) => new Interpreter(cpu) }];
+/**
+ * Every engine must pass every vector. The block compiler runs each step as
+ * compiled code: it compiles at once, one instruction per block.
+ */
+export const ENGINES: EngineFactory[] = [
+  { name: "interpreter", create: (cpu) => new Interpreter(cpu) },
+  {
+    name: "block compiler",
+    create(cpu) {
+      const jit = new BlockEngine(cpu, { hot: 0, maxBlock: 1 });
+      return {
+        step() {
+          const exit = jit.run(1);
+          return exit.kind === "budget" ? null : exit;
+        },
+      };
+    },
+  },
+];
 
 export const RAM_SIZE = 2 << 20;
 /** Where the FNINIT that precedes x87 vectors runs (the generator uses the same place). */

@@ -16,10 +16,10 @@ import type { CostProfile } from "../cost/profile.js";
 import { DEFAULT_PROFILE } from "../cost/profiles.js";
 import type { AccessSize, CpuBus } from "./bus.js";
 import { checkDataBreakpoints } from "./debug.js";
-import { CpuFault, Vec } from "./fault.js";
+import { ABANDON, CpuFault, Vec } from "./fault.js";
 import { AC, FIXED1, IF, Lz, readEflags, VM } from "./flags.js";
 import { Fpu } from "./fpu/fpu.js";
-import { PageWalker } from "./paging.js";
+import { PageWalker, T_ALL, T_RAM } from "./paging.js";
 
 export const EAX = 0;
 export const ECX = 1;
@@ -121,6 +121,15 @@ export class Cpu {
   readonly segHi = new Float64Array(8);
   /** Bit 0: readable, bit 1: writable. */
   readonly segRW = new Uint8Array(8);
+  /**
+   * The same checks folded for compiled code: an access of `size` bytes at
+   * `off` passes when segReadLo ≤ off and off + size − 1 ≤ segReadHi (an
+   * unreadable segment has an empty range), likewise for writes.
+   */
+  readonly segReadLo = new Float64Array(8);
+  readonly segReadHi = new Float64Array(8);
+  readonly segWriteLo = new Float64Array(8);
+  readonly segWriteHi = new Float64Array(8);
 
   gdtBase = 0;
   gdtLimit = 0xffff;
@@ -181,6 +190,8 @@ export class Cpu {
   halted = false;
   /** One instruction of interrupt shadow after MOV SS / POP SS / STI. */
   inhibitInterrupts = false;
+  /** Steps a block engine may still take in its current `run` (compiled code counts it down). */
+  jitLeft = 0;
   /** Set by devices or the monitor to leave `run` at the next boundary. */
   stopRequest: ExitReason | null = null;
 
@@ -201,11 +212,44 @@ export class Cpu {
    * is seen at once.
    */
   readonly codePages: Uint8Array;
+  /** Called before the store (see DecodeCache.written). */
   onCodeWrite: ((phys: number, len: number) => void) | null = null;
+
+  /** RAM as aligned 16- and 32-bit words, for compiled code (the host is little-endian). */
+  readonly ram16: Uint16Array;
+  readonly ram32: Int32Array;
+  /**
+   * With paging off, compiled code looks linear addresses up here instead of
+   * in the walker's TLB: an entry per page of RAM in the same format
+   * (frame, every permission, T_RAM), 0 elsewhere.
+   */
+  readonly flatTlb: Int32Array;
+  /**
+   * Set when something happened that compiled code must not run past: an
+   * MMIO access (device state, and so interrupts, may have changed), a
+   * store over compiled code. A block engine returns to its dispatcher
+   * after the current instruction and clears it.
+   */
+  blockExit = false;
+  /**
+   * True while compiled code makes an inline memory access through its slow
+   * path. Such an access must not touch a device or store over decoded
+   * code: it throws ABANDON first, and the engine re-executes the
+   * instruction in the interpreter, which does it with full effect.
+   */
+  compiledAccess = false;
 
   constructor(bus: CpuBus) {
     this.bus = bus;
     this.codePages = new Uint8Array((bus.ram.length >>> 12) + 1);
+    if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error("popek needs a little-endian host");
+    const ram = bus.ram;
+    this.ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >>> 1);
+    this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2);
+    this.flatTlb = new Int32Array(1 << 20);
+    for (let page = 0; page < ram.length >>> 12; page++) {
+      if (this.isRam(page << 12, 0x1000)) this.flatTlb[page] = (page << 12) | T_ALL | T_RAM;
+    }
     this.walker = new PageWalker(this);
     this.reset();
   }
@@ -333,6 +377,11 @@ export class Cpu {
       this.segRW[seg] = code ? (type & 2 ? 1 : 0) : type & 2 ? 3 : 1;
     }
     if (this.realMode) this.segRW[seg] = 3; // real mode ignores types
+    const rw = this.segRW[seg];
+    this.segReadLo[seg] = rw & 1 ? this.segLo[seg] : 1;
+    this.segReadHi[seg] = rw & 1 ? this.segHi[seg] : 0;
+    this.segWriteLo[seg] = rw & 2 ? this.segLo[seg] : 1;
+    this.segWriteHi[seg] = rw & 2 ? this.segHi[seg] : 0;
     if (seg === CS) this.csBig = (attr & ATTR_DB) !== 0;
     else if (seg === SS) this.ssBig = (attr & ATTR_DB) !== 0;
   }
@@ -420,6 +469,18 @@ export class Cpu {
     return this.readPhys8(phys);
   }
 
+  /**
+   * The physical address of CS:`eip` from the cached code-page translation,
+   * or -1 when it is not cached (or `eip` is past the limit). No side
+   * effects: no walk, no fault.
+   */
+  cachedCodeAddress(eip: number): number {
+    if (eip > this.segHi[CS]) return -1;
+    const lin = (this.segBase[CS] + eip) >>> 0;
+    if ((lin & ~0xfff) === this.codePage && this.cpl === this.codeCpl) return this.codePhys | (lin & 0xfff);
+    return -1;
+  }
+
   /** Forget the cached code-page translation (the TLB changed). */
   flushCodePage(): void {
     this.codePage = -1;
@@ -482,55 +543,72 @@ export class Cpu {
 
   // --- physical access ---------------------------------------------------
 
-  private isRam(phys: number, size: number): boolean {
+  /** True when `size` bytes at `phys` are ordinary RAM (not MMIO, not past the end). */
+  isRam(phys: number, size: number): boolean {
     const bus = this.bus;
     return phys + size <= bus.ram.length && (phys >= bus.holeEnd || phys + size <= bus.holeStart);
   }
 
   readPhys8(phys: number): number {
     if (this.isRam(phys, 1)) return this.bus.ram[phys];
-    return this.bus.mmioRead(phys, 1) & 0xff;
+    return this.mmioRead(phys, 1) & 0xff;
   }
   readPhys16(phys: number): number {
     if (this.isRam(phys, 2)) {
       const ram = this.bus.ram;
       return ram[phys] | (ram[phys + 1] << 8);
     }
-    return this.bus.mmioRead(phys, 2) & 0xffff;
+    return this.mmioRead(phys, 2) & 0xffff;
   }
   readPhys32(phys: number): number {
     if (this.isRam(phys, 4)) {
       const ram = this.bus.ram;
       return (ram[phys] | (ram[phys + 1] << 8) | (ram[phys + 2] << 16) | (ram[phys + 3] << 24)) >>> 0;
     }
-    return this.bus.mmioRead(phys, 4) >>> 0;
+    return this.mmioRead(phys, 4) >>> 0;
   }
   writePhys8(phys: number, v: number): void {
     if (this.isRam(phys, 1)) {
-      this.bus.ram[phys] = v;
       if (this.codePages[phys >>> 12]) this.onCodeWrite?.(phys, 1);
-    } else this.bus.mmioWrite(phys, 1, v & 0xff);
+      this.bus.ram[phys] = v;
+    } else this.mmioWrite(phys, 1, v & 0xff);
   }
   writePhys16(phys: number, v: number): void {
     if (this.isRam(phys, 2)) {
+      if (this.codePages[phys >>> 12] | this.codePages[(phys + 1) >>> 12]) this.ramWritten(phys, 2);
       const ram = this.bus.ram;
       ram[phys] = v;
       ram[phys + 1] = v >> 8;
-      if (this.codePages[phys >>> 12] | this.codePages[(phys + 1) >>> 12]) this.ramWritten(phys, 2);
-    } else this.bus.mmioWrite(phys, 2, v & 0xffff);
+    } else this.mmioWrite(phys, 2, v & 0xffff);
   }
   writePhys32(phys: number, v: number): void {
     if (this.isRam(phys, 4)) {
+      if (this.codePages[phys >>> 12] | this.codePages[(phys + 3) >>> 12]) this.ramWritten(phys, 4);
       const ram = this.bus.ram;
       ram[phys] = v;
       ram[phys + 1] = v >> 8;
       ram[phys + 2] = v >> 16;
       ram[phys + 3] = v >> 24;
-      if (this.codePages[phys >>> 12] | this.codePages[(phys + 3) >>> 12]) this.ramWritten(phys, 4);
-    } else this.bus.mmioWrite(phys, 4, v >>> 0);
+    } else this.mmioWrite(phys, 4, v >>> 0);
   }
 
-  /** Tell the engines that `len` bytes of RAM at `phys` were stored to (bulk stores call this). */
+  // A device access: compiled code may not make it inline (see
+  // `compiledAccess`), and must leave its block after it.
+  private mmioRead(phys: number, size: AccessSize): number {
+    if (this.compiledAccess) throw ABANDON;
+    this.blockExit = true;
+    return this.bus.mmioRead(phys, size);
+  }
+  private mmioWrite(phys: number, size: AccessSize, v: number): void {
+    if (this.compiledAccess) throw ABANDON;
+    this.blockExit = true;
+    this.bus.mmioWrite(phys, size, v);
+  }
+
+  /**
+   * Tell the engines that `len` bytes of RAM at `phys` are being (or, for
+   * bulk stores, were) stored to.
+   */
   ramWritten(phys: number, len: number): void {
     const last = (phys + len - 1) >>> 12;
     for (let page = phys >>> 12; page <= last; page++) {

@@ -11,17 +11,27 @@
  * bytes the store touched are dropped. Code and data often share a page
  * (real-mode programs, small kernels); dropping the whole page on every
  * data store would decode the page's code over and over.
+ *
+ * The cache is shared by the engines on one processor: the block compiler
+ * builds its code from these records and listens (`onPageChanged`) for
+ * drops, so that it can discard what it compiled from the page.
  */
 import type { Cpu } from "./cpu.js";
 import { MAX_INSN_LEN } from "./decoder.js";
+import { ABANDON } from "./fault.js";
 import type { Insn } from "./insn.js";
 
 export class DecodeCache {
   private readonly pages: ((Insn | undefined)[] | undefined)[] = [];
+  /** Instructions kept per page; a page with none is no longer a code page. */
+  private readonly counts: Uint16Array;
   /** Decodes dropped because their page was written (statistics). */
   invalidations = 0;
+  /** Called after instructions of physical page `page` were dropped. */
+  onPageChanged: ((page: number) => void) | null = null;
 
   constructor(private readonly cpu: Cpu) {
+    this.counts = new Uint16Array(cpu.codePages.length);
     cpu.onCodeWrite = (phys, len) => this.written(phys, len);
   }
 
@@ -40,22 +50,40 @@ export class DecodeCache {
     if (page === undefined) {
       page = new Array(4096);
       this.pages[n] = page;
-      this.cpu.codePages[n] = 1;
     }
+    if (page[phys & 0xfff] === undefined) this.counts[n]++;
     page[phys & 0xfff] = insn;
+    this.cpu.codePages[n] = 1;
   }
 
-  /** `len` bytes at `phys`, all in one page, were stored to: drop the decodes that include them. */
+  /**
+   * `len` bytes at `phys`, all in one page, are about to be stored to: drop
+   * the decodes that include them. An inline access of compiled code (see
+   * `Cpu.compiledAccess`) that would drop one is abandoned instead.
+   */
   written(phys: number, len: number): void {
-    const page = this.pages[phys >>> 12];
+    const n = phys >>> 12;
+    const page = this.pages[n];
     if (page === undefined) return;
     const off = phys & 0xfff;
     // An instruction is at most 15 bytes and never straddles a kept page.
-    for (let k = Math.max(0, off - MAX_INSN_LEN + 1); k < off + len; k++) {
-      if (page[k] !== undefined) {
-        page[k] = undefined;
-        this.invalidations++;
-      }
+    const from = Math.max(0, off - MAX_INSN_LEN + 1);
+    const to = Math.min(0x1000, off + len);
+    let dropped = 0;
+    for (let k = from; k < to; k++) {
+      const i = page[k];
+      if (i === undefined || k + i.len <= off) continue;
+      if (this.cpu.compiledAccess) throw ABANDON;
+      page[k] = undefined;
+      dropped++;
     }
+    if (dropped === 0) return;
+    this.invalidations += dropped;
+    this.counts[n] -= dropped;
+    if (this.counts[n] === 0) {
+      this.pages[n] = undefined;
+      this.cpu.codePages[n] = 0;
+    }
+    this.onPageChanged?.(n);
   }
 }

@@ -50,6 +50,13 @@ export class CpuFault {
   }
 }
 
+/**
+ * Thrown (never delivered to the guest) when compiled code must give an
+ * instruction back to the interpreter before it has any effect: see
+ * `Cpu.compiledAccess`.
+ */
+export const ABANDON = Symbol("abandon the instruction to the interpreter");
+
 const NAMES = [
   "#DE divide error",
   "#DB debug",

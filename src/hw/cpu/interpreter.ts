@@ -26,7 +26,7 @@ export interface InterruptSource {
 
 export class Interpreter {
   private readonly insn = new Insn();
-  private readonly cache: DecodeCache;
+  readonly cache: DecodeCache;
   interrupts: InterruptSource | null = null;
 
   constructor(readonly cpu: Cpu) {

@@ -24,12 +24,15 @@ const PTE_D = 0x40;
 const PDE_PS = 0x80;
 const PTE_G = 0x100;
 
-// TLB entry bits.
-const T_SUP_R = 1;
-const T_SUP_W = 2;
-const T_USER_R = 4;
-const T_USER_W = 8;
+// TLB entry bits (compiled code tests them inline).
+export const T_SUP_R = 1;
+export const T_SUP_W = 2;
+export const T_USER_R = 4;
+export const T_USER_W = 8;
 const T_GLOBAL = 16;
+/** The frame is ordinary RAM: compiled code may access it through a typed array. */
+export const T_RAM = 32;
+export const T_ALL = T_SUP_R | T_SUP_W | T_USER_R | T_USER_W;
 
 /** Page-fault error code bits. */
 export const PF_P = 1;
@@ -39,7 +42,8 @@ export const PF_U = 4;
 const MAX_TRACKED = 4096;
 
 export class PageWalker {
-  private readonly tlb = new Int32Array(1 << 20);
+  /** Per virtual page: the frame (high 20 bits) and the T_* bits; 0 when not cached. */
+  readonly tlb = new Int32Array(1 << 20);
   /** Virtual page numbers with a TLB entry, so a flush touches only those. */
   private readonly used = new Int32Array(MAX_TRACKED);
   private usedCount = 0;
@@ -108,6 +112,7 @@ export class PageWalker {
       if (userOk && rwOk) bits |= T_USER_W;
     }
     if (global && cpu.cr4 & CR4_PGE) bits |= T_GLOBAL;
+    if (cpu.isRam(frame, 0x1000)) bits |= T_RAM;
     this.fill(lin >>> 12, frame | bits);
     return (frame | (lin & 0xfff)) >>> 0;
   }

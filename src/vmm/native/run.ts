@@ -10,8 +10,8 @@
  */
 import type { ExitReason } from "../../hw/cpu/cpu.js";
 import { CS } from "../../hw/cpu/cpu.js";
+import { createEngine, type EngineKind } from "../../hw/cpu/engine.js";
 import type { CpuFault } from "../../hw/cpu/fault.js";
-import { Interpreter } from "../../hw/cpu/interpreter.js";
 import type { OutputSink } from "../../hw/machine/debugcon.js";
 import { FlatMachine } from "../../hw/machine/flat.js";
 import { hex, placementError } from "./image.js";
@@ -38,6 +38,8 @@ export interface RunConfig {
   readonly intercept: readonly number[];
   /** Where the debug console's bytes go. */
   readonly output: OutputSink;
+  /** Which engine executes the guest (default: the block compiler). */
+  readonly engine?: EngineKind;
 }
 
 export type RunKind =
@@ -123,10 +125,10 @@ export function runFlat(config: RunConfig): RunResult {
   }
 }
 
-/** The interpreter loop; returns when the guest's run ends. */
+/** The engine's loop; returns when the guest's run ends. */
 function execute(machine: FlatMachine, config: RunConfig): RunResult {
   const cpu = machine.cpu;
-  const it = new Interpreter(cpu);
+  const it = createEngine(cpu, config.engine ?? "jit");
 
   // Watch every exception on its way to the guest: remember where the last
   // one started (a triple fault is reported with its first cause), and take

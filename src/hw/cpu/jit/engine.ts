@@ -1,0 +1,203 @@
+/**
+ * The block compiler's engine: a dispatcher that runs compiled regions and
+ * hands everything else to the interpreter it wraps.
+ *
+ * It keeps the interpreter's contract exactly — same steps, same cycles,
+ * same state at every exit — so that the two engines are interchangeable
+ * mid-run and a test can compare them. The interpreter executes:
+ *   - every instruction while something needs looking at between
+ *     instructions: an interrupt to deliver, an interrupt shadow, HLT,
+ *     single-step, breakpoints, gateways, a stop request;
+ *   - code that is not hot yet, or that compiled code cannot take (an
+ *     instruction crossing a page, one that faults at decode, a page that
+ *     is not wholly inside the code segment);
+ *   - an instruction compiled code abandoned (ABANDON: a device access, a
+ *     store over code).
+ *
+ * Compiled code is kept per physical page and per processor mode (the
+ * bits the generated code depends on), and dropped as soon as the decode
+ * cache reports a store to the page's instructions.
+ */
+import type { Cpu, ExitReason } from "../cpu.js";
+import { CS } from "../cpu.js";
+import { ABANDON, CpuFault } from "../fault.js";
+import { IF, RF, TF } from "../flags.js";
+import { Interpreter, type InterruptSource } from "../interpreter.js";
+import { raise } from "../interrupts.js";
+import { compileRegion, type RegionCode } from "./codegen.js";
+import { findRegion, MAX_BLOCK } from "./region.js";
+
+/** Executions of a block start before it is compiled. */
+const HOT = 8;
+/** Heat of an offset whose instruction cannot be compiled. */
+const NEVER = 0xff;
+
+/** What was compiled for one mode of one physical page. */
+interface Compiled {
+  readonly code: RegionCode;
+  /** Block starts the code has a case for. */
+  readonly labels: Set<number>;
+  readonly roots: number[];
+}
+
+class CodePage {
+  /** Executions seen per offset before compiling (saturates). */
+  readonly heat = new Uint8Array(0x1000);
+  /** By mode (see `modeOf`). */
+  readonly compiled: (Compiled | undefined)[] = [];
+}
+
+/** Statistics for benchmarks and tests. */
+export interface JitStats {
+  regionsCompiled: number;
+  pagesInvalidated: number;
+  compiledSteps: number;
+  interpretedSteps: number;
+}
+
+export interface BlockEngineOptions {
+  /** Executions of a block start before it is compiled (default 8; 0 compiles at once). */
+  readonly hot?: number;
+  /** Longest block in instructions (tests use 1 to compile instruction by instruction). */
+  readonly maxBlock?: number;
+}
+
+export class BlockEngine {
+  readonly interpreter: Interpreter;
+  private readonly pages: (CodePage | undefined)[] = [];
+  readonly stats: JitStats = { regionsCompiled: 0, pagesInvalidated: 0, compiledSteps: 0, interpretedSteps: 0 };
+
+  private readonly hot: number;
+  private readonly maxBlock: number;
+
+  constructor(
+    readonly cpu: Cpu,
+    options: BlockEngineOptions = {},
+  ) {
+    this.hot = Math.min(options.hot ?? HOT, NEVER - 1);
+    this.maxBlock = options.maxBlock ?? MAX_BLOCK;
+    this.interpreter = new Interpreter(cpu);
+    this.interpreter.cache.onPageChanged = (page) => this.pageChanged(page);
+  }
+
+  get interrupts(): InterruptSource | null {
+    return this.interpreter.interrupts;
+  }
+  set interrupts(source: InterruptSource | null) {
+    this.interpreter.interrupts = source;
+  }
+
+  /** One step, by the interpreter (a block engine's steps are only faster in runs). */
+  step(): ExitReason | null {
+    return this.interpreter.step();
+  }
+
+  /** Run until an exit or until `budget` steps have been taken, as `Interpreter.run`. */
+  run(budget: number): ExitReason {
+    const cpu = this.cpu;
+    const interp = this.interpreter;
+    let steps = 0;
+    while (steps < budget) {
+      let code: RegionCode | null = null;
+      if (!this.mustInterpret()) {
+        let phys = cpu.cachedCodeAddress(cpu.eip);
+        if (phys < 0) {
+          // Translate the fetch as the interpreter would (it may walk, and fault).
+          try {
+            phys = cpu.codeAddress(cpu.eip);
+          } catch (e) {
+            if (!(e instanceof CpuFault)) throw e;
+            steps++;
+            this.stats.interpretedSteps++;
+            const exit = raise(cpu, e);
+            if (exit) return exit;
+            continue;
+          }
+        }
+        if (phys >= 0) code = this.codeAt(phys);
+      }
+      if (code !== null) {
+        cpu.jitLeft = budget - steps;
+        cpu.blockExit = false;
+        const result = code(cpu, cpu.cachedCodeAddress(cpu.eip) & 0xfff);
+        const taken = budget - steps - cpu.jitLeft;
+        this.stats.compiledSteps += taken;
+        steps += taken;
+        if (result === null) {
+          if (cpu.stopRequest) return cpu.stopRequest;
+          if (taken > 0) continue;
+          // Not enough steps left for the block: interpret them.
+        } else if (result !== ABANDON) return result;
+      }
+      steps++;
+      this.stats.interpretedSteps++;
+      const exit = interp.step();
+      if (exit) return exit;
+    }
+    return { kind: "budget" };
+  }
+
+  /** Something must be looked at before the next instruction (the interpreter does). */
+  private mustInterpret(): boolean {
+    const cpu = this.cpu;
+    return (
+      cpu.inhibitInterrupts ||
+      cpu.halted ||
+      cpu.stopRequest !== null ||
+      (cpu.flags & (TF | RF)) !== 0 ||
+      cpu.insnBreakpoints ||
+      cpu.dataBreakpoints ||
+      cpu.gateways.size !== 0 ||
+      ((cpu.flags & IF) !== 0 && this.interpreter.interrupts?.pending === true)
+    );
+  }
+
+  /** Compiled code with a block at CS:EIP (physical address `phys`), compiling it once hot; null: interpret. */
+  private codeAt(phys: number): RegionCode | null {
+    const cpu = this.cpu;
+    const eip = cpu.eip;
+    const off = phys & 0xfff;
+    const base = eip - off;
+    // The whole page must be inside CS (and, for 16-bit code, below 64 KiB)
+    // so that no instruction in it needs a limit check or wraps.
+    if (base < 0 || base + 0xfff > cpu.segHi[CS] || (!cpu.csBig && base + 0xfff > 0xffff)) return null;
+    const n = phys >>> 12;
+    let page = this.pages[n];
+    if (page === undefined) {
+      page = new CodePage();
+      this.pages[n] = page;
+    }
+    const mode = cpu.csBig ? 1 : 0;
+    const compiled = page.compiled[mode];
+    if (compiled?.labels.has(off)) return compiled.code;
+    if (page.heat[off] === NEVER) return null;
+    if (page.heat[off] < this.hot) {
+      page.heat[off]++;
+      return null;
+    }
+    const roots = compiled ? [...compiled.roots, off] : [off];
+    const region = findRegion(cpu, this.interpreter.cache, n, base, cpu.csBig, roots, this.maxBlock);
+    const labels = new Set(region.blocks.map((b) => b.start));
+    if (!labels.has(off)) {
+      // The instruction here cannot be compiled: never try again while the page is unchanged.
+      page.heat[off] = NEVER;
+      return null;
+    }
+    const code = compileRegion(region);
+    page.compiled[mode] = { code, labels, roots: region.roots };
+    this.stats.regionsCompiled++;
+    return code;
+  }
+
+  /** The decode cache dropped instructions of physical page `n`: drop its compiled code. */
+  private pageChanged(n: number): void {
+    const page = this.pages[n];
+    if (page === undefined) return;
+    if (page.compiled.length) {
+      page.compiled.length = 0;
+      this.stats.pagesInvalidated++;
+      this.cpu.blockExit = true;
+    }
+    page.heat.fill(0);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Finding the code to compile: the blocks of one physical page reachable
+ * from a set of entry offsets by the branches we can see statically.
+ *
+ * A region is everything the compiler turns into one JavaScript function:
+ * a loop around a `switch` with one case per block, so jumps between
+ * blocks of the page (loops, if/else, calls and the returns that come back
+ * to them) stay inside the function. Control that leaves the page, or goes
+ * to an offset the region does not know, returns to the dispatcher.
+ *
+ * Instructions are decoded straight from the page's RAM (no TLB, no fault,
+ * no cycles charged: compiling must not be visible to the guest) and kept
+ * in the shared decode cache, which tells the compiler when a store changes
+ * them.
+ */
+import { instructionCycles } from "../../cost/classes.js";
+import type { Cpu } from "../cpu.js";
+import type { DecodeCache } from "../decode-cache.js";
+import { decode } from "../decoder.js";
+import { Insn } from "../insn.js";
+import { branchTargets, Flow, flowOf } from "./flow.js";
+
+/** Longest block (instructions): bounds the time between looks at interrupts. */
+export const MAX_BLOCK = 128;
+/** Largest region (instructions): bounds compile time and the size of the function. */
+export const MAX_REGION = 2000;
+
+export interface Block {
+  /** Offset of the first instruction in the page. */
+  readonly start: number;
+  readonly insns: Insn[];
+  /** Offset of each instruction in the page. */
+  readonly offsets: number[];
+  /** Offset after the last instruction. */
+  readonly end: number;
+  /** How the last instruction ends the block (NEXT: it runs into `end`, another block's start or the page's end). */
+  readonly flow: Flow;
+}
+
+export interface Region {
+  readonly blocks: Block[];
+  /** The entry offsets the region was built from. */
+  readonly roots: number[];
+}
+
+/** Reads code bytes of one physical page by EIP; past the page, throws. */
+class PageFetch {
+  base = 0;
+  phys = 0;
+  constructor(private readonly ram: Uint8Array) {}
+  fetch8(eip: number): number {
+    const off = eip - this.base;
+    if (off < 0 || off >= 0x1000) throw OUT_OF_PAGE;
+    return this.ram[this.phys + off];
+  }
+}
+const OUT_OF_PAGE = Symbol("instruction runs past the page");
+
+/**
+ * The instruction at `off` of physical page `page` (its EIP is `base + off`),
+ * from the cache or freshly decoded into it; null when it cannot be compiled
+ * (invalid, or crossing into the next page): the interpreter takes it.
+ */
+function insnAt(cpu: Cpu, cache: DecodeCache, fetch: PageFetch, off: number, big: boolean): Insn | null {
+  const phys = fetch.phys + off;
+  const cached = cache.get(phys, big);
+  if (cached !== undefined) return cached;
+  let i: Insn;
+  try {
+    i = decode(fetch, fetch.base + off, big, new Insn());
+  } catch {
+    return null;
+  }
+  i.cycles = instructionCycles(cpu.cost, i);
+  cache.put(phys, i);
+  return i;
+}
+
+/**
+ * Discover the region of physical page `page` reachable from `roots`, for
+ * code running at EIP = `base` + offset with CS.D = `big`.
+ */
+export function findRegion(
+  cpu: Cpu,
+  cache: DecodeCache,
+  page: number,
+  base: number,
+  big: boolean,
+  roots: number[],
+  maxBlock = MAX_BLOCK,
+): Region {
+  const fetch = new PageFetch(cpu.bus.ram);
+  fetch.base = base;
+  fetch.phys = page << 12;
+
+  // Pass 1: block starts, by following static branch targets inside the page.
+  const starts = new Set<number>();
+  const work = [...roots];
+  let budget = MAX_REGION;
+  while (work.length && budget > 0) {
+    const start = work.pop() as number;
+    if (starts.has(start)) continue;
+    starts.add(start);
+    let off = start;
+    for (let n = 0; n < maxBlock && off < 0x1000 && budget > 0; n++, budget--) {
+      const i = insnAt(cpu, cache, fetch, off, big);
+      if (i === null) break;
+      const next = off + i.len;
+      const flow = flowOf(i);
+      if (flow === Flow.BRANCH) {
+        for (const eip of branchTargets(i, base + next)) {
+          const t = eip - base;
+          if (t >= 0 && t < 0x1000 && !starts.has(t)) work.push(t);
+        }
+      }
+      if (flow !== Flow.NEXT) break;
+      off = next;
+    }
+  }
+
+  // Pass 2: each block runs from its start to its end or into the next start.
+  const blocks: Block[] = [];
+  for (const start of [...starts].sort((a, b) => a - b)) {
+    const insns: Insn[] = [];
+    const offsets: number[] = [];
+    let off = start;
+    let flow = Flow.NEXT;
+    while (insns.length < maxBlock && off < 0x1000) {
+      if (insns.length && starts.has(off)) break;
+      const i = insnAt(cpu, cache, fetch, off, big);
+      if (i === null) break;
+      insns.push(i);
+      offsets.push(off);
+      off += i.len;
+      flow = flowOf(i);
+      if (flow !== Flow.NEXT) break;
+    }
+    if (insns.length) blocks.push({ start, insns, offsets, end: off, flow });
+  }
+  return { blocks, roots };
+}

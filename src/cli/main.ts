@@ -11,6 +11,7 @@ import { readFileSync, writeSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_APPEND, fetchLinuxGuest, findLinuxGuest, guestCacheDir } from "../guests/linux.js";
 import { PROFILES } from "../hw/cost/profiles.js";
+import { ENGINE_KINDS, type EngineKind } from "../hw/cpu/engine.js";
 import { MIB } from "../hw/machine/flat.js";
 import { ImageError, readImage } from "../vmm/native/image.js";
 import { HostError, type RunResult, runFlat } from "../vmm/native/run.js";
@@ -44,6 +45,7 @@ Port 0xE9 is the debug console (bytes written go to stdout); port 0xF4 is the
 debug exit. A one-line summary (exit reason, instructions, cycles) goes to stderr.`;
 
 interface RunOptions {
+  engine: EngineKind;
   kernel?: string;
   initrd?: string;
   append?: string;
@@ -82,6 +84,11 @@ function program(setStatus: (s: number) => void): Command {
     .option("--append <cmdline>", `kernel command line (default for Linux "${DEFAULT_APPEND}", for Multiboot empty)`)
     .option("--bios <rom>", "run a ROM image at the reset vector (like qemu -bios), debug console on stdout")
     .option("--no-apic", "no local APIC on the PC platform")
+    .addOption(
+      new Option("--engine <kind>", "what executes guest code: jit = the block compiler, interp = the reference interpreter")
+        .choices(ENGINE_KINDS)
+        .default("jit"),
+    )
     .addOption(
       new Option("--profile <name>", "cost profile: cycles per instruction class and event")
         .choices(Object.keys(PROFILES))
@@ -181,6 +188,7 @@ async function runCommand(path: string | undefined, opts: RunOptions): Promise<n
       rtcStart: opts.rtcStart,
       apic: opts.apic,
       profile: opts.profile,
+      engine: opts.engine,
       exitStatus: opts.exitStatus,
       write: writeStdout,
       say,
@@ -212,6 +220,7 @@ async function runCommand(path: string | undefined, opts: RunOptions): Promise<n
     exitStatus: opts.exitStatus,
     intercept: opts.intercept ?? [],
     output: writeStdout,
+    engine: opts.engine,
   });
   report(result);
   return result.status;

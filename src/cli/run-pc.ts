@@ -13,7 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import { profileByName } from "../hw/cost/profiles.js";
-import { Interpreter } from "../hw/cpu/interpreter.js";
+import { createEngine, type EngineKind } from "../hw/cpu/engine.js";
 import { Pc } from "../hw/machine/pc.js";
 import { ImageError } from "../loaders/errors.js";
 import { bootLinux } from "../vmm/native/linux.js";
@@ -36,6 +36,8 @@ export interface PcRunRequest {
   apic: boolean;
   /** Cost profile name (see src/hw/cost). */
   profile: string;
+  /** What executes guest code. */
+  engine: EngineKind;
   /** How a write to the debug-exit port becomes the exit status. */
   exitStatus: ExitStatusMode;
   write: (bytes: Uint8Array) => void;
@@ -98,7 +100,7 @@ export async function runPcCommand(req: PcRunRequest): Promise<number> {
 
   const console = attachConsole(pc);
   const cpu = pc.cpu;
-  const engine = new Interpreter(cpu);
+  const engine = createEngine(cpu, req.engine);
   let exit: Awaited<ReturnType<typeof runPc>>;
   try {
     exit = await runPc(pc, engine, {

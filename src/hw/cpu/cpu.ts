@@ -214,6 +214,8 @@ export class Cpu {
   readonly codePages: Uint8Array;
   /** Called before the store (see DecodeCache.written). */
   onCodeWrite: ((phys: number, len: number) => void) | null = null;
+  /** Whether a store of `len` bytes at `phys` would change decoded instructions. */
+  storeHitsCode: ((phys: number, len: number) => boolean) | null = null;
 
   /** RAM as aligned 16- and 32-bit words, for compiled code (the host is little-endian). */
   readonly ram16: Uint16Array;
@@ -451,6 +453,18 @@ export class Cpu {
       this.walker.translate(lin, true);
       if ((lin & 0xfff) + size > 0x1000) this.walker.translate((lin + size - 1) >>> 0, true);
     }
+    if (this.compiledAccess) {
+      // The store would be abandoned (see `compiledAccess`): abandon now,
+      // before the instruction changes anything.
+      this.probeCompiledStore(lin, 1);
+      this.probeCompiledStore((lin + size - 1) >>> 0, 1);
+    }
+  }
+
+  private probeCompiledStore(lin: number, len: number): void {
+    const phys = this.cr0 & CR0_PG ? this.walker.translate(lin, true) : lin;
+    if (!this.isRam(phys, len)) throw ABANDON;
+    if (this.codePages[phys >>> 12] && this.storeHitsCode?.(phys, len)) throw ABANDON;
   }
 
   /** Fetch one code byte at offset `eip` in CS (execute permission, limit). */

@@ -33,6 +33,7 @@ export class DecodeCache {
   constructor(private readonly cpu: Cpu) {
     this.counts = new Uint16Array(cpu.codePages.length);
     cpu.onCodeWrite = (phys, len) => this.written(phys, len);
+    cpu.storeHitsCode = (phys, len) => this.overlaps(phys, len);
   }
 
   /** The instruction decoded at `phys` under CS.D = `big`, if kept. */
@@ -54,6 +55,18 @@ export class DecodeCache {
     if (page[phys & 0xfff] === undefined) this.counts[n]++;
     page[phys & 0xfff] = insn;
     this.cpu.codePages[n] = 1;
+  }
+
+  /** Whether `len` bytes at `phys`, all in one page, include bytes of a kept instruction. */
+  overlaps(phys: number, len: number): boolean {
+    const page = this.pages[phys >>> 12];
+    if (page === undefined) return false;
+    const off = phys & 0xfff;
+    for (let k = Math.max(0, off - MAX_INSN_LEN + 1); k < Math.min(0x1000, off + len); k++) {
+      const i = page[k];
+      if (i !== undefined && k + i.len > off) return true;
+    }
+    return false;
   }
 
   /**

@@ -11,7 +11,7 @@
  * time, which changes nothing the guest can observe.
  */
 import type { ExitReason } from "../../hw/cpu/cpu.js";
-import type { Interpreter } from "../../hw/cpu/interpreter.js";
+import type { Engine } from "../../hw/cpu/engine.js";
 import type { Pc } from "../../hw/machine/pc.js";
 
 /** Longest slice between device ticks (instructions). */
@@ -28,7 +28,7 @@ export interface PcRunOptions {
   inputOpen?: () => boolean;
 }
 
-export async function runPc(pc: Pc, engine: Interpreter, opts: PcRunOptions): Promise<ExitReason> {
+export async function runPc(pc: Pc, engine: Engine, opts: PcRunOptions): Promise<ExitReason> {
   const cpu = pc.cpu;
   engine.interrupts = pc.interrupts;
   let lastYield = performance.now();

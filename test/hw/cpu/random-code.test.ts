@@ -9,10 +9,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RamBus } from "../../../src/hw/cpu/bus.js";
 import { Cpu } from "../../../src/hw/cpu/cpu.js";
+import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
+import { BlockEngine } from "../../../src/hw/cpu/jit/engine.js";
 import { rng } from "../../support/cpu-env.js";
 
-function fuzz(seed: number, protectedMode: boolean): { kinds: Set<string> } {
+type MakeEngine = (cpu: Cpu) => Engine;
+const interpreter: MakeEngine = (cpu) => new Interpreter(cpu);
+/** The block compiler compiling everything at once, so that random code runs compiled. */
+const compiler: MakeEngine = (cpu) => new BlockEngine(cpu, { hot: 0 });
+
+function fuzz(seed: number, protectedMode: boolean, makeEngine = interpreter): { kinds: Set<string>; state: string } {
   const next = rng(seed);
   const bus = new RamBus(1 << 20);
   const ram = bus.ram;
@@ -24,7 +31,7 @@ function fuzz(seed: number, protectedMode: boolean): { kinds: Set<string> } {
     ram[i + 3] = v >>> 24;
   }
   const cpu = new Cpu(bus);
-  const engine = new Interpreter(cpu);
+  const engine = makeEngine(cpu);
   const kinds = new Set<string>();
   if (protectedMode) {
     cpu.enterFlat32(next() & 0xfffff);
@@ -44,7 +51,20 @@ function fuzz(seed: number, protectedMode: boolean): { kinds: Set<string> } {
   }
   assert.ok(Number.isInteger(cpu.eip) && cpu.eip >= 0 && cpu.eip <= 0xffffffff, `eip ${cpu.eip}`);
   assert.ok(cpu.cpl >= 0 && cpu.cpl <= 3);
-  return { kinds };
+  let hash = 0;
+  for (let i = 0; i < ram.length; i++) hash = (Math.imul(hash, 31) + ram[i]) | 0;
+  const state = JSON.stringify({
+    regs: [...cpu.regs],
+    eip: cpu.eip,
+    eflags: cpu.eflags,
+    sel: [...cpu.segSel],
+    cpl: cpu.cpl,
+    cycles: cpu.cycles,
+    instructions: cpu.instructions,
+    kinds: [...kinds],
+    ram: hash,
+  });
+  return { kinds, state };
 }
 
 test("random code never throws out of the interpreter (real and protected mode)", () => {
@@ -61,4 +81,15 @@ test("random code never throws out of the interpreter (real and protected mode)"
   // The cases reach more than one kind of ending (the test exercises real faults and shutdowns).
   assert.ok(seen.has("shutdown"), `endings seen: ${[...seen].join(", ")}`);
   assert.ok(seen.size >= 2, `endings seen: ${[...seen].join(", ")}`);
+});
+
+test("random code: the block compiler ends in exactly the interpreter's state, cycles and memory", () => {
+  for (let seed = 1; seed <= 150; seed++) {
+    for (const pm of [false, true]) {
+      const s = seed * 2 + (pm ? 1 : 0);
+      const a = fuzz(s, pm, interpreter).state;
+      const b = fuzz(s, pm, compiler).state;
+      assert.equal(b, a, `seed ${seed} (${pm ? "protected" : "real"} mode)`);
+    }
+  }
 });

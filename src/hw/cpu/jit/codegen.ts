@@ -7,8 +7,8 @@
  *       case 0x120: {                  // one block
  *         if (cpu.jitLeft < 3) ...     // not enough steps left: the dispatcher interprets
  *         cpu.jitLeft -= 3;
- *         k = 7; ...h7(cpu, i7);       // each instruction
- *         cpu.cycles += 5; ...         // charged in bulk, exactly as the interpreter would
+ *         k = 7; h7(cpu, i7); ...      // each instruction
+ *         cpu.cycles += 5; ...         // charged in bulk, adding up to what the interpreter charges
  *         label = cpu.eip - B; continue;
  *       }
  *       default: return null;         // not ours: the dispatcher finds the code
@@ -19,19 +19,24 @@
  * the decoded record, or an inline form of the same semantics (emit.ts).
  * There is no second definition of what an instruction does.
  *
- * Cycles and instructions are charged per block, and before every call
- * into a handler (which may read the time stamp counter or a device).
- * `k` names the instruction in progress; when it faults, the tables built
- * here say what was charged, where it starts and how many steps the block
+ * Cycles and instructions are charged once per block, and before the few
+ * instructions that can read the time (RDTSC, RDMSR, RDPMC, and those that
+ * end a block, such as port I/O). Compiled code runs with
+ * `cpu.compiledAccess` set, so a device access through memory abandons its
+ * instruction to the interpreter, which makes it with exact time. `k` names
+ * the instruction in progress; when it faults, the tables built here say
+ * what was left uncharged, where it starts and how many steps the block
  * had left, so the state is exactly the interpreter's at that point.
  */
 import type { Cpu, ExitReason } from "../cpu.js";
 import { ABANDON, CpuFault } from "../fault.js";
+import { lazyAdd, lazyIncDec, lazyLogic, lazySub, testCC } from "../flags.js";
 import type { Insn } from "../insn.js";
 import { raise } from "../interrupts.js";
 import { HANDLERS } from "../ops/index.js";
 import type { Handler } from "../ops/table.js";
 import { Flow, readsInsnEip } from "./flow.js";
+import { FlagUse, flagUse, inlineBranch, inlineForm } from "./inline.js";
 import type { Region } from "./region.js";
 
 /** What compiled code returns: nothing to report, an exit, or ABANDON (interpret the instruction at EIP). */
@@ -47,6 +52,28 @@ interface FaultTables {
   readonly count: Int32Array;
   /** Steps its block had left, counting it. */
   readonly left: Int32Array;
+}
+
+/**
+ * For each instruction of a block, whether its arithmetic flags may be read
+ * later: by an instruction of the block before one that overwrites them
+ * all, or after the block (always assumed).
+ */
+function flagsLiveAfter(insns: Insn[]): boolean[] {
+  const live: boolean[] = new Array(insns.length);
+  let needed = true;
+  for (let j = insns.length - 1; j >= 0; j--) {
+    live[j] = needed;
+    const use = flagUse(insns[j]);
+    if (use === FlagUse.WRITES) needed = false;
+    else if (use === FlagUse.READS) needed = true;
+  }
+  return live;
+}
+
+/** Instructions that read the time (the generated code charges what ran before them first). */
+function observesTime(i: Insn): boolean {
+  return i.op === 0x131 || i.op === 0x132 || i.op === 0x133; // rdtsc, rdmsr, rdpmc
 }
 
 /**
@@ -81,36 +108,73 @@ export function compileRegion(region: Region): RegionCode {
   const left: number[] = [];
   const body: string[] = [];
 
+  // EIP arithmetic wraps at 64 KiB in 16-bit code (only past the page's last byte can it).
+  const wrap = region.blocks[0]?.insns[0]?.big === false ? "& 0xffff" : ">>> 0";
   for (const b of region.blocks) {
     const n = b.insns.length;
+    const live = flagsLiveAfter(b.insns);
     body.push(`case ${b.start}: {`);
-    body.push(`if (cpu.jitLeft < ${n}) { cpu.eip = (B + ${b.start}) >>> 0; return null; }`);
+    body.push(`if (cpu.jitLeft < ${n}) { cpu.eip = (B + ${b.start}) ${wrap}; return null; }`);
     body.push(`cpu.jitLeft -= ${n};`);
+    // Cycles and instructions of this block not charged yet.
     let cycles = 0;
     let count = 0;
-    const charge = (): string => (count ? `cpu.cycles += ${cycles}; cpu.instructions += ${count}; ` : "");
+    const charge = (): string => {
+      const s = count ? `cpu.cycles += ${cycles}; cpu.instructions += ${count};` : "";
+      cycles = 0;
+      count = 0;
+      return s;
+    };
     for (let j = 0; j < n; j++) {
       const i = b.insns[j];
       const k = insns.length;
       const off = b.offsets[j];
+      const flow = j === n - 1 ? b.flow : Flow.NEXT;
       insns.push(i);
       handlers.push(HANDLERS[i.op]);
       offsets.push(off);
+      left.push(n - j);
+      if (flow === Flow.BRANCH) {
+        const branch = inlineBranch(i, off + i.len);
+        if (branch !== null) {
+          pendingCycles.push(0);
+          pendingCount.push(0);
+          cycles += i.cycles;
+          count++;
+          body.push(charge(), branch, `cpu.eip = (B + label) ${wrap}; continue;`, "}");
+          break;
+        }
+      }
+      const inline = flow === Flow.NEXT ? inlineForm(i, live[j]) : null;
+      if (inline !== null) {
+        // Cannot fault: the tables' entries for it are never read.
+        pendingCycles.push(0);
+        pendingCount.push(0);
+        cycles += i.cycles;
+        count++;
+        body.push(inline);
+        continue;
+      }
+      const line = [`k = ${k};`];
+      // What the handler can observe must be exact: the time before it, EIP after it.
+      if (flow === Flow.LEAVE || observesTime(i)) line.push(charge());
       pendingCycles.push(cycles);
       pendingCount.push(count);
-      left.push(n - j);
-      body.push(`k = ${k}; ${charge()}cpu.eip = (B + ${off + i.len}) >>> 0;`);
-      cycles = 0;
-      count = 0;
-      if (readsInsnEip(i)) body.push(`i${k}.eip = (B + ${off}) >>> 0;`);
-      body.push(`h${k}(cpu, i${k});`);
+      if (flow !== Flow.NEXT) line.push(`cpu.eip = (B + ${off + i.len}) ${wrap};`);
+      if (readsInsnEip(i)) line.push(`i${k}.eip = (B + ${off}) ${wrap};`);
+      // A repeated string instruction's bulk paths store without per-access checks: it runs
+      // with compiledAccess off, and reports devices and code stores through blockExit.
+      if (flow === Flow.BRANCH && readsInsnEip(i)) line.push(`cpu.compiledAccess = false; h${k}(cpu, i${k}); cpu.compiledAccess = true;`);
+      else line.push(`h${k}(cpu, i${k});`);
       cycles += i.cycles;
       count++;
-      if (j < n - 1) body.push(`if (cpu.blockExit) { ${charge()}return null; }`);
+      body.push(line.join(" "));
     }
-    body.push(`k = -1; ${charge()}`);
+    if (body[body.length - 1] === "}") continue; // ended by an inline branch
+    body.push(charge());
     if (b.flow === Flow.LEAVE) body.push("return null;");
-    else body.push("if (cpu.blockExit) return null;", "label = cpu.eip - B; continue;");
+    else if (b.flow === Flow.BRANCH) body.push("if (cpu.blockExit) return null;", "label = cpu.eip - B; continue;");
+    else body.push(`label = ${b.end}; cpu.eip = (B + label) ${wrap}; continue;`);
     body.push("}");
   }
 
@@ -120,7 +184,8 @@ export function compileRegion(region: Region): RegionCode {
     names.length ? `const ${names.join(", ")};` : "",
     "return function region(cpu, label) {",
     "const B = cpu.eip - label;",
-    "let k = -1;",
+    "const r = cpu.regs;",
+    "let k = -1, a = 0, b = 0, res = 0;",
     "try {",
     "for (;;) switch (label) {",
     ...body,
@@ -135,5 +200,6 @@ export function compileRegion(region: Region): RegionCode {
     count: Int32Array.from(pendingCount),
     left: Int32Array.from(left),
   };
-  return new Function("H", "I", "T", "fault", source)(handlers, insns, tables, fault) as RegionCode;
+  const make = new Function("H", "I", "T", "fault", "testCC", "lazyAdd", "lazySub", "lazyLogic", "lazyIncDec", source);
+  return make(handlers, insns, tables, fault, testCC, lazyAdd, lazySub, lazyLogic, lazyIncDec) as RegionCode;
 }

@@ -28,23 +28,15 @@ import { compileRegion, type RegionCode } from "./codegen.js";
 import { findRegion, MAX_BLOCK } from "./region.js";
 
 /** Executions of a block start before it is compiled. */
-const HOT = 8;
+const HOT = 64;
 /** Heat of an offset whose instruction cannot be compiled. */
 const NEVER = 0xff;
-
-/** What was compiled for one mode of one physical page. */
-interface Compiled {
-  readonly code: RegionCode;
-  /** Block starts the code has a case for. */
-  readonly labels: Set<number>;
-  readonly roots: number[];
-}
 
 class CodePage {
   /** Executions seen per offset before compiling (saturates). */
   readonly heat = new Uint8Array(0x1000);
-  /** By mode (see `modeOf`). */
-  readonly compiled: (Compiled | undefined)[] = [];
+  /** Compiled code by mode (see `codeAt`), then by the offset of a block start. */
+  readonly entries: (Map<number, RegionCode> | undefined)[] = [];
 }
 
 /** Statistics for benchmarks and tests. */
@@ -52,6 +44,8 @@ export interface JitStats {
   regionsCompiled: number;
   pagesInvalidated: number;
   compiledSteps: number;
+  /** Calls into compiled code. */
+  dispatches: number;
   interpretedSteps: number;
 }
 
@@ -65,7 +59,7 @@ export interface BlockEngineOptions {
 export class BlockEngine {
   readonly interpreter: Interpreter;
   private readonly pages: (CodePage | undefined)[] = [];
-  readonly stats: JitStats = { regionsCompiled: 0, pagesInvalidated: 0, compiledSteps: 0, interpretedSteps: 0 };
+  readonly stats: JitStats = { regionsCompiled: 0, pagesInvalidated: 0, compiledSteps: 0, dispatches: 0, interpretedSteps: 0 };
 
   private readonly hot: number;
   private readonly maxBlock: number;
@@ -119,8 +113,11 @@ export class BlockEngine {
       if (code !== null) {
         cpu.jitLeft = budget - steps;
         cpu.blockExit = false;
+        cpu.compiledAccess = true;
         const result = code(cpu, cpu.cachedCodeAddress(cpu.eip) & 0xfff);
+        cpu.compiledAccess = false;
         const taken = budget - steps - cpu.jitLeft;
+        this.stats.dispatches++;
         this.stats.compiledSteps += taken;
         steps += taken;
         if (result === null) {
@@ -167,34 +164,42 @@ export class BlockEngine {
       page = new CodePage();
       this.pages[n] = page;
     }
+    // The mode: what the generated code depends on beyond the bytes.
     const mode = cpu.csBig ? 1 : 0;
-    const compiled = page.compiled[mode];
-    if (compiled?.labels.has(off)) return compiled.code;
+    let entries = page.entries[mode];
+    const code = entries?.get(off);
+    if (code !== undefined) return code;
     if (page.heat[off] === NEVER) return null;
     if (page.heat[off] < this.hot) {
       page.heat[off]++;
       return null;
     }
-    const roots = compiled ? [...compiled.roots, off] : [off];
-    const region = findRegion(cpu, this.interpreter.cache, n, base, cpu.csBig, roots, this.maxBlock);
-    const labels = new Set(region.blocks.map((b) => b.start));
-    if (!labels.has(off)) {
+    // A new region from here. Regions never grow or get rebuilt: a later
+    // hot offset gets a region of its own (code may then be compiled twice,
+    // which costs less than recompiling).
+    const region = findRegion(cpu, this.interpreter.cache, n, base, cpu.csBig, off, this.maxBlock);
+    if (region.blocks.length === 0 || region.blocks[0].start !== off) {
       // The instruction here cannot be compiled: never try again while the page is unchanged.
       page.heat[off] = NEVER;
       return null;
     }
-    const code = compileRegion(region);
-    page.compiled[mode] = { code, labels, roots: region.roots };
+    const compiled = compileRegion(region);
     this.stats.regionsCompiled++;
-    return code;
+    if (entries === undefined) {
+      entries = new Map();
+      page.entries[mode] = entries;
+    }
+    for (const b of region.blocks) if (!entries.has(b.start)) entries.set(b.start, compiled);
+    entries.set(off, compiled);
+    return compiled;
   }
 
   /** The decode cache dropped instructions of physical page `n`: drop its compiled code. */
   private pageChanged(n: number): void {
     const page = this.pages[n];
     if (page === undefined) return;
-    if (page.compiled.length) {
-      page.compiled.length = 0;
+    if (page.entries.length) {
+      page.entries.length = 0;
       this.stats.pagesInvalidated++;
       this.cpu.blockExit = true;
     }

@@ -23,7 +23,7 @@ import { branchTargets, Flow, flowOf } from "./flow.js";
 /** Longest block (instructions): bounds the time between looks at interrupts. */
 export const MAX_BLOCK = 128;
 /** Largest region (instructions): bounds compile time and the size of the function. */
-export const MAX_REGION = 2000;
+export const MAX_REGION = 32;
 
 export interface Block {
   /** Offset of the first instruction in the page. */
@@ -38,9 +38,8 @@ export interface Block {
 }
 
 export interface Region {
+  /** Sorted by start; the first is the entry. */
   readonly blocks: Block[];
-  /** The entry offsets the region was built from. */
-  readonly roots: number[];
 }
 
 /** Reads code bytes of one physical page by EIP; past the page, throws. */
@@ -77,7 +76,7 @@ function insnAt(cpu: Cpu, cache: DecodeCache, fetch: PageFetch, off: number, big
 }
 
 /**
- * Discover the region of physical page `page` reachable from `roots`, for
+ * Discover the region of physical page `page` reachable from `entry`, for
  * code running at EIP = `base` + offset with CS.D = `big`.
  */
 export function findRegion(
@@ -86,7 +85,7 @@ export function findRegion(
   page: number,
   base: number,
   big: boolean,
-  roots: number[],
+  entry: number,
   maxBlock = MAX_BLOCK,
 ): Region {
   const fetch = new PageFetch(cpu.bus.ram);
@@ -95,7 +94,7 @@ export function findRegion(
 
   // Pass 1: block starts, by following static branch targets inside the page.
   const starts = new Set<number>();
-  const work = [...roots];
+  const work = [entry];
   let budget = MAX_REGION;
   while (work.length && budget > 0) {
     const start = work.pop() as number;
@@ -120,7 +119,11 @@ export function findRegion(
 
   // Pass 2: each block runs from its start to its end or into the next start.
   const blocks: Block[] = [];
-  for (const start of [...starts].sort((a, b) => a - b)) {
+  const order = [...starts].sort((a, b) => a - b);
+  // The entry first: it is what the dispatcher asked for.
+  order.splice(order.indexOf(entry), 1);
+  order.unshift(entry);
+  for (const start of order) {
     const insns: Insn[] = [];
     const offsets: number[] = [];
     let off = start;
@@ -137,5 +140,5 @@ export function findRegion(
     }
     if (insns.length) blocks.push({ start, insns, offsets, end: off, flow });
   }
-  return { blocks, roots };
+  return { blocks };
 }

@@ -35,8 +35,9 @@ import type { Insn } from "../insn.js";
 import { raise } from "../interrupts.js";
 import { HANDLERS } from "../ops/index.js";
 import type { Handler } from "../ops/table.js";
+import { T_RAM, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../paging.js";
 import { Flow, readsInsnEip } from "./flow.js";
-import { FlagUse, flagUse, inlineBranch, inlineForm } from "./inline.js";
+import { callsHandler, FlagUse, flagUse, inlineBranch, inlineForm, withCall } from "./inline.js";
 import type { Region } from "./region.js";
 
 /** What compiled code returns: nothing to report, an exit, or ABANDON (interpret the instruction at EIP). */
@@ -99,7 +100,11 @@ function fault(cpu: Cpu, e: unknown, base: number, k: number, t: FaultTables): R
   return raise(cpu, e);
 }
 
-export function compileRegion(region: Region): RegionCode {
+/**
+ * Compile `region` for code running at user privilege (`user`: CPL 3) or
+ * not; the memory fast paths test the TLB permission bits of that level.
+ */
+export function compileRegion(region: Region, user: boolean): RegionCode {
   const insns: Insn[] = [];
   const handlers: Handler[] = [];
   const offsets: number[] = [];
@@ -147,12 +152,12 @@ export function compileRegion(region: Region): RegionCode {
       }
       const inline = flow === Flow.NEXT ? inlineForm(i, live[j]) : null;
       if (inline !== null) {
-        // Cannot fault: the tables' entries for it are never read.
-        pendingCycles.push(0);
-        pendingCount.push(0);
+        // Only its handler fallback can fault (or abandon), and it observes no time.
+        pendingCycles.push(cycles);
+        pendingCount.push(count);
         cycles += i.cycles;
         count++;
-        body.push(inline);
+        body.push(callsHandler(inline) ? withCall(inline, `k = ${k}; h${k}(cpu, i${k});`) : inline);
         continue;
       }
       const line = [`k = ${k};`];
@@ -184,14 +189,18 @@ export function compileRegion(region: Region): RegionCode {
     names.length ? `const ${names.join(", ")};` : "",
     "return function region(cpu, label) {",
     "const B = cpu.eip - label;",
-    "const r = cpu.regs;",
-    "let k = -1, a = 0, b = 0, res = 0;",
+    "const r = cpu.regs, R8 = cpu.regs8, R16 = cpu.regs16;",
+    "const M8 = cpu.bus.ram, M16 = cpu.ram16, M32 = cpu.ram32, CP = cpu.codePages;",
+    "const T = cpu.cr0 & 0x80000000 ? cpu.walker.tlb : cpu.flatTlb;",
+    "const SB = cpu.segBase, RLO = cpu.segReadLo, RHI = cpu.segReadHi, WLO = cpu.segWriteLo, WHI = cpu.segWriteHi;",
+    `const RD = ${(user ? T_USER_R : T_SUP_R) | T_RAM}, WR = ${(user ? T_USER_W : T_SUP_W) | T_RAM};`,
+    "let k = -1, a = 0, b = 0, res = 0, o = 0, l = 0, e = 0, p = 0;",
     "try {",
     "for (;;) switch (label) {",
     ...body,
     "default: return null;",
     "}",
-    "} catch (e) { return fault(cpu, e, B, k, T); }",
+    "} catch (e) { return fault(cpu, e, B, k, FT); }",
     "};",
   ].join("\n");
   const tables: FaultTables = {
@@ -200,6 +209,6 @@ export function compileRegion(region: Region): RegionCode {
     count: Int32Array.from(pendingCount),
     left: Int32Array.from(left),
   };
-  const make = new Function("H", "I", "T", "fault", "testCC", "lazyAdd", "lazySub", "lazyLogic", "lazyIncDec", source);
+  const make = new Function("H", "I", "FT", "fault", "testCC", "lazyAdd", "lazySub", "lazyLogic", "lazyIncDec", source);
   return make(handlers, insns, tables, fault, testCC, lazyAdd, lazySub, lazyLogic, lazyIncDec) as RegionCode;
 }

@@ -165,7 +165,8 @@ export class BlockEngine {
       this.pages[n] = page;
     }
     // The mode: what the generated code depends on beyond the bytes.
-    const mode = cpu.csBig ? 1 : 0;
+    const user = cpu.cpl === 3;
+    const mode = (cpu.csBig ? 1 : 0) | (user ? 2 : 0);
     let entries = page.entries[mode];
     const code = entries?.get(off);
     if (code !== undefined) return code;
@@ -183,7 +184,7 @@ export class BlockEngine {
       page.heat[off] = NEVER;
       return null;
     }
-    const compiled = compileRegion(region);
+    const compiled = compileRegion(region, user);
     this.stats.regionsCompiled++;
     if (entries === undefined) {
       entries = new Map();

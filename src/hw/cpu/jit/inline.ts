@@ -91,6 +91,9 @@ export function flagUse(i: Insn): FlagUse {
   if (op >= 0x40 && op <= 0x4f) return FlagUse.READS; // INC/DEC keep CF: the previous state must be recorded
   if (((op === 0x89 || op === 0x8b) && i.mod === 3) || (op >= 0xb8 && op <= 0xbf)) return FlagUse.NONE;
   if (op === 0x8d && i.adsize === 4 && i.mod !== 3) return FlagUse.NONE;
+  // Loads, stores, PUSH/POP and MOVZX leave the flags alone (their handlers too, when they run instead).
+  if ((op === 0x8b || op === 0x89 || (op === 0xc7 && i.reg === 0)) && i.adsize === 4) return FlagUse.NONE;
+  if ((op >= 0x50 && op <= 0x5f) || op === 0x1b6 || op === 0x1b7) return FlagUse.NONE;
   return FlagUse.READS;
 }
 
@@ -100,6 +103,65 @@ function ea32(i: Insn): string {
   if (i.base >= 0) s += ` + r[${i.base}]`;
   if (i.index >= 0) s += i.scale ? ` + (r[${i.index}] << ${i.scale})` : ` + r[${i.index}]`;
   return `(${s}) | 0`;
+}
+
+/**
+ * Memory on the fast path: an aligned access to RAM through a segment whose
+ * limit and type allow it and a TLB entry that already grants it (the same
+ * checks, in the same order, the handler's access makes, without their side
+ * effects). Anything else runs the handler (`CALL`), which makes the access
+ * in full: walks, faults, devices, stores over code.
+ *
+ * Locals of the generated function: `o` offset, `l` linear address, `e` TLB
+ * entry, `p` physical address; `T` the active TLB, `RD`/`WR` the T_* bits a
+ * read/write needs at the compiled CPL, `CP` the code-page map.
+ */
+const CALL = "CALL";
+
+function readGuard(seg: number, offset: string, size: number): string {
+  const align = size > 1 ? ` && (l & ${size - 1}) === 0` : "";
+  return `(o = ${offset}) >= RLO[${seg}] && o + ${size - 1} <= RHI[${seg}] && ((l = (SB[${seg}] + o) | 0), (e = T[l >>> 12]) & RD) === RD${align}`;
+}
+
+function writeGuard(seg: number, offset: string, size: number): string {
+  const align = size > 1 ? ` && (l & ${size - 1}) === 0` : "";
+  return `(o = ${offset}) >= WLO[${seg}] && o + ${size - 1} <= WHI[${seg}] && ((l = (SB[${seg}] + o) | 0), (e = T[l >>> 12]) & WR) === WR${align} && CP[(p = (e & -4096) | (l & 4095)) >>> 12] === 0`;
+}
+
+const PHYS = "((e & -4096) | (l & 4095))";
+
+/** `i`'s memory operand as an unsigned offset expression (32-bit addressing only), or null. */
+function memOffset(i: Insn): string | null {
+  return i.adsize === 4 && i.mod !== 3 ? `${ea32(i)} >>> 0` : null;
+}
+
+/** Memory forms of 32-bit moves, loads into ALU operations, PUSH/POP and MOVZX. */
+function memoryForm(i: Insn, flagsLive: boolean): string | null {
+  const op = i.op;
+  const at = memOffset(i);
+  if (op === 0x8b && at) return `if (${readGuard(i.seg, at, 4)}) r[${i.reg}] = M32[${PHYS} >> 2]; else { ${CALL} }`;
+  if (op === 0x89 && at) return `if (${writeGuard(i.seg, at, 4)}) M32[p >> 2] = r[${i.reg}]; else { ${CALL} }`;
+  if (op === 0xc7 && at && i.reg === 0) return `if (${writeGuard(i.seg, at, 4)}) M32[p >> 2] = ${i.imm | 0}; else { ${CALL} }`;
+  if (op < 0x40 && (op & 7) === 3 && at && ALU32[op >> 3] !== undefined) {
+    const body = alu(op >> 3, i.reg, `M32[${PHYS} >> 2] >>> 0`, flagsLive);
+    return `if (${readGuard(i.seg, at, 4)}) { ${body} } else { ${CALL} }`;
+  }
+  if (op === 0x39 && at) {
+    const flags = flagsLive ? " lazySub(cpu, a, b, res, 4);" : "";
+    return `if (${readGuard(i.seg, at, 4)}) { a = M32[${PHYS} >> 2] >>> 0; b = r[${i.reg}] >>> 0; res = (a - b) >>> 0;${flags} } else { ${CALL} }`;
+  }
+  if (op === 0x1b6 || op === 0x1b7) {
+    const size = op === 0x1b6 ? 1 : 2;
+    if (i.mod === 3) return size === 1 ? `r[${i.reg}] = R8[${((i.rm & 3) << 2) | (i.rm >> 2)}];` : `r[${i.reg}] = R16[${i.rm << 1}];`;
+    if (!at) return null;
+    const load = size === 1 ? `M8[${PHYS}]` : `M16[${PHYS} >> 1]`;
+    return `if (${readGuard(i.seg, at, size)}) r[${i.reg}] = ${load}; else { ${CALL} }`;
+  }
+  if (op >= 0x50 && op <= 0x57)
+    return `if (cpu.ssBig && ${writeGuard(2, "(r[4] - 4) >>> 0", 4)}) { M32[p >> 2] = r[${op & 7}]; r[4] = o; } else { ${CALL} }`;
+  if (op >= 0x58 && op <= 0x5f)
+    return `if (cpu.ssBig && ${readGuard(2, "r[4] >>> 0", 4)}) { a = M32[${PHYS} >> 2]; r[4] = o + 4; r[${op & 7}] = a; } else { ${CALL} }`;
+  return null;
 }
 
 /** Inline JavaScript for `i` (not a branch), or null for its handler. */
@@ -119,7 +181,17 @@ export function inlineForm(i: Insn, flagsLive: boolean): string | null {
   if (op === 0x8b && i.mod === 3) return `r[${i.reg}] = r[${i.rm}];`;
   if (op >= 0xb8 && op <= 0xbf) return `r[${op & 7}] = ${i.imm | 0};`;
   if (op === 0x8d && i.adsize === 4 && i.mod !== 3) return `r[${i.reg}] = ${ea32(i)};`;
-  return null;
+  return memoryForm(i, flagsLive);
+}
+
+/** Whether an inline form falls back to the handler (then it may fault, and the engine must know where). */
+export function callsHandler(form: string): boolean {
+  return form.includes(CALL);
+}
+
+/** The inline form with its fallback made a call of `call`. */
+export function withCall(form: string, call: string): string {
+  return form.replaceAll(CALL, call);
 }
 
 /**

@@ -83,6 +83,9 @@ function aluForm(i: Insn): { op: number; dst: number; src: string } | null {
 
 /** The flag use of `i` when it is compiled inline, or READS when it is left to its handler. */
 export function flagUse(i: Insn): FlagUse {
+  const op0 = i.op;
+  if ((op0 === 0x88 || op0 === 0x8a || (op0 >= 0xb0 && op0 <= 0xb7)) && !(i.prefixes & Pfx.LOCK)) return FlagUse.NONE;
+  if ((op0 === 0x89 || op0 === 0x8b) && i.opsize === 2 && !(i.prefixes & Pfx.LOCK)) return FlagUse.NONE;
   if (!plain32(i)) return FlagUse.READS;
   const op = i.op;
   const f = aluForm(i);
@@ -94,6 +97,7 @@ export function flagUse(i: Insn): FlagUse {
   // Loads, stores, PUSH/POP and MOVZX leave the flags alone (their handlers too, when they run instead).
   if ((op === 0x8b || op === 0x89 || (op === 0xc7 && i.reg === 0)) && i.adsize === 4) return FlagUse.NONE;
   if ((op >= 0x50 && op <= 0x5f) || op === 0x1b6 || op === 0x1b7) return FlagUse.NONE;
+  if (op === 0xf7 && i.reg === 2) return FlagUse.NONE; // NOT
   return FlagUse.READS;
 }
 
@@ -164,9 +168,81 @@ function memoryForm(i: Insn, flagsLive: boolean): string | null {
   return null;
 }
 
+/** The index of 8-bit register `reg` (AL..BH) in `cpu.regs8`. */
+function reg8(reg: number): number {
+  return ((reg & 3) << 2) | (reg >> 2);
+}
+
+/** Moves of 8- and 16-bit operands (no flags, no prefixes beyond the operand size). */
+function narrowMove(i: Insn): string | null {
+  if (i.prefixes & (Pfx.LOCK | Pfx.REP | Pfx.REPNE)) return null;
+  const op = i.op;
+  if (op === 0x88 && i.mod === 3) return `R8[${reg8(i.rm)}] = R8[${reg8(i.reg)}];`;
+  if (op === 0x8a && i.mod === 3) return `R8[${reg8(i.reg)}] = R8[${reg8(i.rm)}];`;
+  if (op >= 0xb0 && op <= 0xb7) return `R8[${reg8(op & 7)}] = ${i.imm & 0xff};`;
+  const at = memOffset(i);
+  if (!at) return null;
+  if (op === 0x8a) return `if (${readGuard(i.seg, at, 1)}) R8[${reg8(i.reg)}] = M8[${PHYS}]; else { ${CALL} }`;
+  if (op === 0x88) return `if (${writeGuard(i.seg, at, 1)}) M8[p] = R8[${reg8(i.reg)}]; else { ${CALL} }`;
+  if (i.opsize !== 2) return null;
+  if (op === 0x8b) return `if (${readGuard(i.seg, at, 2)}) R16[${i.reg << 1}] = M16[${PHYS} >> 1]; else { ${CALL} }`;
+  if (op === 0x89) return `if (${writeGuard(i.seg, at, 2)}) M16[p >> 1] = R16[${i.reg << 1}]; else { ${CALL} }`;
+  return null;
+}
+
+/** 32-bit register shifts by an immediate count and IMUL r32, r32, when nothing reads their flags. */
+function flaglessForm(i: Insn): string | null {
+  const op = i.op;
+  if ((op === 0xc1 || op === 0xd1) && i.mod === 3) {
+    const count = (op === 0xd1 ? 1 : i.imm) & 31;
+    const n = i.rm;
+    if (count === 0) return ""; // no change at all, flags included
+    if (i.reg === 4) return `r[${n}] = r[${n}] << ${count};`;
+    if (i.reg === 5) return `r[${n}] = r[${n}] >>> ${count};`;
+    if (i.reg === 7) return `r[${n}] = r[${n}] >> ${count};`;
+    return null;
+  }
+  if (op === 0x1af && i.mod === 3) return `r[${i.reg}] = Math.imul(r[${i.reg}], r[${i.rm}]);`;
+  if (op === 0xf7 && i.mod === 3 && i.reg === 2) return `r[${i.rm}] = ~r[${i.rm}];`; // NOT: no flags at all
+  return null;
+}
+
+/** Read-modify-write ALU operations and INC/DEC on a 32-bit memory operand, and CMP with an immediate. */
+function memoryAlu(i: Insn, flagsLive: boolean): string | null {
+  const op = i.op;
+  const at = memOffset(i);
+  if (!at) return null;
+  const word = `M32[p >> 2]`;
+  if (op < 0x40 && (op & 7) === 1 && ALU32[op >> 3] !== undefined) {
+    const k = op >> 3;
+    const store = k === AluOp.CMP ? "" : ` ${word} = res;`;
+    const flags = flagsLive ? ` ${aluFlags(k)}` : "";
+    const guard = k === AluOp.CMP ? `${readGuard(i.seg, at, 4)} && ((p = ${PHYS}), true)` : writeGuard(i.seg, at, 4);
+    return `if (${guard}) { a = ${word} >>> 0; b = r[${i.reg}] >>> 0; res = ${ALU32[k]};${store}${flags} } else { ${CALL} }`;
+  }
+  if ((op === 0x81 || op === 0x83) && i.reg === AluOp.CMP) {
+    const imm = op === 0x83 ? ((i.imm << 24) >> 24) >>> 0 : i.imm >>> 0;
+    const flags = flagsLive ? " lazySub(cpu, a, b, res, 4);" : "";
+    return `if (${readGuard(i.seg, at, 4)}) { a = M32[${PHYS} >> 2] >>> 0; b = ${imm}; res = (a - b) >>> 0;${flags} } else { ${CALL} }`;
+  }
+  if (op === 0xff && (i.reg === 0 || i.reg === 1)) {
+    const dec = i.reg === 1;
+    return `if (${writeGuard(i.seg, at, 4)}) { a = ${word} >>> 0; res = (a ${dec ? "-" : "+"} 1) >>> 0; ${word} = res; lazyIncDec(cpu, a, res, 4, ${dec}); } else { ${CALL} }`;
+  }
+  return null;
+}
+
 /** Inline JavaScript for `i` (not a branch), or null for its handler. */
 export function inlineForm(i: Insn, flagsLive: boolean): string | null {
+  const narrow = narrowMove(i);
+  if (narrow !== null) return narrow;
   if (!plain32(i)) return null;
+  if (!flagsLive) {
+    const flagless = flaglessForm(i);
+    if (flagless !== null) return flagless;
+  }
+  const rmw = memoryAlu(i, flagsLive);
+  if (rmw !== null) return rmw;
   const op = i.op;
   const f = aluForm(i);
   if (f) return alu(f.op, f.dst, f.src, flagsLive);

@@ -1,199 +1,171 @@
 /**
- * `npm run bench`: run each workload on each engine K times and report the
- * median and range of wall time, the speed in MIPS (guest instructions
- * retired per second of wall time) and the peak resident set size.
+ * `npm run bench`: popek side by side with v86 and QEMU. Each workload runs
+ * K times on each engine, the engines taking turns (run 1 on every engine,
+ * then run 2, ...) so all of them see the same machine noise; the report
+ * gives the median and range of wall time, MIPS where the instruction
+ * count is known, peak memory, and the ratios of medians popek/v86 and
+ * popek/QEMU. `--json FILE` writes the same figures for other tools.
  *
- * Workloads and engines are tables: a later workload (a Linux boot,
- * forkwait) or engine (the JIT, the software and hardware VMMs, v86, QEMU)
- * is one more row. An engine that cannot run a workload returns null and
- * the pair is left out.
+ * Workloads (workloads.ts) and engines (engines.ts) are tables; a missing
+ * prerequisite (host.ts) skips its engine or workload with one line.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
-import { runFlat } from "../src/vmm/native/run.js";
+import { runChild } from "./child.js";
+import { ENGINES } from "./engines.js";
+import { type HostProbe, probeHost, skipReasons } from "./host.js";
+import { reportLines } from "./report.js";
+import { benchDocument, type Failure, type Results, type Sample, summarize } from "./summary.js";
+import { type FlatWorkload, LINUX_MEM_MIB, type LinuxWorkload, WORKLOADS } from "./workloads.js";
 
-/** A guest program and how to tell that it ran correctly. */
-interface Workload {
-  readonly description: string;
-  /** Flat binary, relative to the repository root. */
-  readonly image: string;
-  /** Checks one run's console output; throws when the run went wrong. */
-  check(output: string): void;
-}
+/** The repository root: dist/bench/main.js is two levels below it. */
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** One timed run. */
-interface Sample {
-  readonly seconds: number;
-  readonly instructions: number;
-  readonly output: string;
-}
-
-interface Engine {
-  readonly description: string;
-  /** Runs the workload once, or returns null when this engine cannot run it. */
-  run(workload: Workload, image: Uint8Array): Sample | null;
-}
-
-const WORKLOADS: Record<string, Workload> = {
-  "cpu-loop": {
-    description: "guests/cpuloop: 4M rounds of 12 ALU/load/store/branch instructions, checksum on port 0xE9",
-    image: "guests/cpuloop/cpuloop.bin",
-    check(output) {
-      if (!/^[0-9a-f]{8}\n$/.test(output)) throw new Error(`expected an 8-digit checksum, got ${JSON.stringify(output)}`);
-    },
-  },
-};
-
-const ENGINES: Record<string, Engine> = {
-  "popek-interp": {
-    description: "popek's reference interpreter under the native monitor",
-    run(_workload, image) {
-      let output = "";
-      const start = process.hrtime.bigint();
-      const r = runFlat({
-        image,
-        load: 0x100000,
-        entry: 0x100000,
-        real: false,
-        ramBytes: 16 << 20,
-        maxInstructions: Number.POSITIVE_INFINITY,
-        exitStatus: "raw",
-        intercept: [],
-        output: (b) => {
-          output += Buffer.from(b).toString("latin1");
-        },
-      });
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      if (r.kind !== "exit" || r.status !== 0) throw new Error(`the guest did not exit cleanly: ${r.reason}`);
-      return { seconds, instructions: r.instructions, output };
-    },
-  },
-};
-
-interface Summary {
-  median_s: number;
-  min_s: number;
-  max_s: number;
-  mips: number;
+interface Options {
   runs: number;
-  instructions: number;
+  json?: string;
+  workload?: string;
+  engine?: string;
+  timeout?: number;
 }
 
-function summarize(samples: Sample[]): Summary {
-  const times = samples.map((s) => s.seconds).sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  const instructions = samples[0].instructions;
-  return {
-    median_s: round(median, 4),
-    min_s: round(times[0], 4),
-    max_s: round(times[times.length - 1], 4),
-    mips: round(instructions / median / 1e6, 2),
-    runs: samples.length,
-    instructions,
+function positive(what: string) {
+  return (v: string) => {
+    const k = Number(v);
+    if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError(`expected a positive whole number of ${what}.`);
+    return k;
   };
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function root(path: string): URL {
-  // dist/bench/main.js is two levels below the repository root.
-  return new URL(`../../${path}`, import.meta.url);
 }
 
 function pick(names: string | undefined, table: Record<string, unknown>, what: string): string[] {
   if (!names) return Object.keys(table);
-  const list = names.split(",").map((n) => n.trim());
+  const list = names
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
   for (const n of list) if (!(n in table)) throw new Error(`unknown ${what} '${n}' (known: ${Object.keys(table).join(", ")})`);
   return list;
 }
 
-function main(argv: string[]): number {
+/** Engines that can run the workload on this host, in table order. */
+function enginesFor(workload: LinuxWorkload | FlatWorkload, engines: string[], skipped: Record<string, string>): string[] {
+  return engines.filter((e) => !skipped[e] && (workload.kind === "linux" ? ENGINES[e].linux : ENGINES[e].flat));
+}
+
+async function runLinux(w: LinuxWorkload, engine: string, host: HostProbe, timeoutS?: number): Promise<Sample> {
+  const guest = host.guest as NonNullable<HostProbe["guest"]>;
+  const e = ENGINES[engine];
+  const launch = (e.linux as NonNullable<typeof e.linux>)({ ...guest, append: w.append, memMiB: LINUX_MEM_MIB }, host);
+  const r = await runChild(launch, w.markers, timeoutS ?? e.timeoutS);
+  return { seconds: w.seconds(r.marks), peakRssKb: r.peakRssKb };
+}
+
+/**
+ * Output and instruction count of each flat workload's first run: a
+ * deterministic machine repeats them exactly, and both popek engines must
+ * retire the same instructions.
+ */
+const firstFlat = new Map<string, { engine: string; output: string; instructions: number }>();
+
+function runFlatOnce(name: string, w: FlatWorkload, engine: string, image: Uint8Array): Sample {
+  const flat = ENGINES[engine].flat as NonNullable<(typeof ENGINES)[string]["flat"]>;
+  const r = flat(image);
+  w.check(r.output);
+  const first = firstFlat.get(name);
+  if (!first) firstFlat.set(name, { engine, output: r.output, instructions: r.instructions });
+  else if (first.output !== r.output || first.instructions !== r.instructions)
+    throw new Error(
+      `${r.instructions} instructions, output ${JSON.stringify(r.output)}; the first run (${first.engine}) had ` +
+        `${first.instructions}, ${JSON.stringify(first.output)}: every run must retire the same instructions`,
+    );
+  // Peak memory of this process, which ran the guest (maxRSS is in KiB).
+  return { seconds: r.seconds, instructions: r.instructions, peakRssKb: process.resourceUsage().maxRSS };
+}
+
+async function main(argv: string[]): Promise<number> {
   const cli = new Command("bench")
-    .description("time popek's engines on the benchmark workloads")
-    .option(
-      "--runs <k>",
-      "runs per workload and engine",
-      (v) => {
-        const k = Number(v);
-        if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError("expected a positive integer.");
-        return k;
-      },
-      5,
-    )
+    .description("time popek against v86 and QEMU: Linux boot, fork+exec loop, CPU loop")
+    .option("--runs <k>", "runs per workload and engine", positive("runs"), 5)
     .option("--json <file>", "also write the results as JSON")
     .option("--workload <names>", `comma-separated workloads (${Object.keys(WORKLOADS).join(", ")})`)
     .option("--engine <names>", `comma-separated engines (${Object.keys(ENGINES).join(", ")})`)
+    .option("--timeout <seconds>", "time limit per Linux run (default: 900 for popek-interp, 120 for the others)", positive("seconds"))
     .parse(argv);
-  const opts = cli.opts<{ runs: number; json?: string; workload?: string; engine?: string }>();
-
+  const opts = cli.opts<Options>();
   const workloads = pick(opts.workload, WORKLOADS, "workload");
   const engines = pick(opts.engine, ENGINES, "engine");
-  const host = `${cpus().length} x ${cpus()[0]?.model.trim() ?? "unknown CPU"}`;
-  console.log(`popek bench: ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${host}, ${opts.runs} runs each`);
 
-  const results: Record<string, Record<string, Summary>> = {};
-  const rows: string[][] = [["workload", "engine", "median s", "min-max s", "MIPS", "instructions"]];
-  for (const w of workloads) {
-    const workload = WORKLOADS[w];
-    const image = new Uint8Array(readFileSync(root(workload.image)));
-    for (const e of engines) {
-      const samples: Sample[] = [];
-      for (let k = 0; k < opts.runs; k++) {
-        const s = ENGINES[e].run(workload, image);
-        if (!s) break;
-        workload.check(s.output);
-        if (samples.length && (s.output !== samples[0].output || s.instructions !== samples[0].instructions)) {
-          throw new Error(`${w} on ${e}: run ${k + 1} differs from run 1 (the machine must be deterministic)`);
+  const host = probeHost(ROOT);
+  const skipped = skipReasons(
+    host,
+    engines,
+    workloads.map((name) => ({ name, kind: WORKLOADS[name].kind })),
+  );
+  const date = new Date();
+  const model = cpus()[0]?.model.trim() ?? "unknown CPU";
+  console.log(
+    `popek bench: ${date.toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} x ${model}, ` +
+      `load ${loadavg()[0].toFixed(2)}, ${opts.runs} run(s) each`,
+  );
+  for (const [what, why] of Object.entries(skipped)) console.log(`skipping ${what}: ${why}`);
+
+  const samples: Record<string, Record<string, Sample[]>> = {};
+  const failures: Failure[] = [];
+  for (const name of workloads) {
+    if (skipped[name]) continue;
+    const w = WORKLOADS[name];
+    const on = enginesFor(w, engines, skipped);
+    if (!on.length) continue;
+    console.log(`${name}: ${w.description}`);
+    const image = w.kind === "flat" ? new Uint8Array(readFileSync(join(ROOT, w.image))) : undefined;
+    for (let k = 1; k <= opts.runs; k++) {
+      for (const engine of on) {
+        const tag = `  ${name} ${engine} run ${k}/${opts.runs}`;
+        try {
+          const s = w.kind === "linux" ? await runLinux(w, engine, host, opts.timeout) : runFlatOnce(name, w, engine, image as Uint8Array);
+          ((samples[name] ??= {})[engine] ??= []).push(s);
+          const peak = s.peakRssKb === undefined ? "" : `, peak RSS ${(s.peakRssKb / 1024).toFixed(0)} MB`;
+          console.log(`${tag}: ${s.seconds.toFixed(3)} s${peak}`);
+        } catch (e) {
+          // A failed run (RunFailure: timeout, early exit; Error: wrong output) is reported, and the others go on.
+          if (!(e instanceof Error)) throw e;
+          failures.push({ workload: name, engine, run: k, error: e.message });
+          console.log(`${tag}: FAILED: ${e.message}`);
         }
-        samples.push(s);
       }
-      if (!samples.length) continue;
-      const sum = summarize(samples);
-      results[w] ??= {};
-      results[w][e] = sum;
-      rows.push([
-        w,
-        e,
-        sum.median_s.toFixed(3),
-        `${sum.min_s.toFixed(3)}-${sum.max_s.toFixed(3)}`,
-        sum.mips.toFixed(1),
-        String(sum.instructions),
-      ]);
     }
   }
 
-  const peakRssMb = round(process.resourceUsage().maxRSS / 1024, 1);
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows)
-    console.log(
-      r
-        .map((cell, c) => cell.padEnd(widths[c]))
-        .join("  ")
-        .trimEnd(),
-    );
-  console.log(`peak RSS ${peakRssMb} MB`);
-
+  const results: Results = {};
+  for (const [name, byEngine] of Object.entries(samples))
+    for (const [engine, list] of Object.entries(byEngine)) (results[name] ??= {})[engine] = summarize(list);
+  const doc = benchDocument({
+    date,
+    host: { cpus: cpus().length, model, node: process.version, load_average: loadavg().map((x) => Number(x.toFixed(2))) },
+    runs: opts.runs,
+    results,
+    peakFrom: workloads.filter((w) => WORKLOADS[w].kind === "linux"),
+    skipped,
+    failures,
+  });
+  console.log("");
+  for (const line of reportLines(doc)) console.log(line);
   if (opts.json) {
-    const doc = {
-      date: new Date().toISOString(),
-      host: { cpus: cpus().length, model: cpus()[0]?.model.trim() ?? "unknown", node: process.version },
-      workloads: results,
-      peak_rss_mb: peakRssMb,
-    };
     writeFileSync(opts.json, `${JSON.stringify(doc, null, 2)}\n`);
     console.log(`wrote ${opts.json}`);
   }
-  return 0;
+  return failures.length ? 1 : 0;
 }
 
-try {
-  process.exitCode = main(process.argv);
-} catch (e) {
-  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = 1;
-}
+main(process.argv).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (e: unknown) => {
+    console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  },
+);

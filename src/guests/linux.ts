@@ -20,8 +20,9 @@ export const DEFAULT_APPEND = "console=ttyS0 cryptomgr.notests noisapnp";
 /**
  * The layout of the initramfs popek packs; a guest packed by an older popek
  * is repacked by `popek guest fetch linux`. 2: /bin/forkwait added.
+ * 3: /bin/forkexec added.
  */
-export const INITRAMFS_VERSION = 2;
+export const INITRAMFS_VERSION = 3;
 
 export interface LinuxGuest {
   kernel: string;
@@ -65,12 +66,36 @@ function packageRoot(): string {
   return dir;
 }
 
+/** The lines /bin/forkexec prints before and after its loop: `npm run bench` times the gap. */
+export const FORKEXEC_START = "forkexec: start";
+export const FORKEXEC_DONE = "forkexec: done";
+
+/**
+ * /bin/forkexec [N]: N (default 200) fork+exec of /bin/true, the process
+ * creation cost that `npm run bench` compares across emulators. The full
+ * path matters: busybox sh runs a bare `true` as a builtin, but a path is
+ * forked and executed.
+ */
+export const FORKEXEC_SCRIPT = `#!/bin/sh
+n=\${1:-200}
+echo "${FORKEXEC_START}"
+i=0
+while [ $i -lt $n ]; do
+  /bin/true
+  i=$((i + 1))
+done
+echo "${FORKEXEC_DONE}"
+`;
+
 /** Our own guest programs packed into /bin of the initramfs (built by scripts/build-guests.sh). */
 export function guestPrograms(root = packageRoot()): CpioEntry[] {
   // forkwait: the fork+waitpid benchmark of Adams & Agesen (guests/forkwait/forkwait.asm).
   const forkwait = join(root, "guests", "forkwait", "forkwait.bin");
   if (!existsSync(forkwait)) throw new Error(`${forkwait} is missing: run scripts/build-guests.sh`);
-  return [{ path: "bin/forkwait", mode: S_IFREG | 0o755, data: readFileSync(forkwait) }];
+  return [
+    { path: "bin/forkwait", mode: S_IFREG | 0o755, data: readFileSync(forkwait) },
+    { path: "bin/forkexec", mode: S_IFREG | 0o755, data: new TextEncoder().encode(FORKEXEC_SCRIPT) },
+  ];
 }
 
 /**

@@ -34,6 +34,7 @@ import { lazyAdd, lazyIncDec, lazyLogic, lazySub, testCC } from "../flags.js";
 import type { Insn } from "../insn.js";
 import { raise } from "../interrupts.js";
 import { HANDLERS } from "../ops/index.js";
+import { shift } from "../ops/shift.js";
 import type { Handler } from "../ops/table.js";
 import { T_RAM, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../paging.js";
 import { Flow, readsInsnEip } from "./flow.js";
@@ -142,11 +143,13 @@ export function compileRegion(region: Region, user: boolean): RegionCode {
       if (flow === Flow.BRANCH) {
         const branch = inlineBranch(i, off + i.len);
         if (branch !== null) {
-          pendingCycles.push(0);
-          pendingCount.push(0);
+          // A handler fallback in it runs before this instruction is charged (as in the interpreter).
+          pendingCycles.push(cycles);
+          pendingCount.push(count);
+          const call = `k = ${k}; cpu.eip = (B + ${off + i.len}) ${wrap}; h${k}(cpu, i${k});`;
           cycles += i.cycles;
           count++;
-          body.push(charge(), branch, `cpu.eip = (B + label) ${wrap}; continue;`, "}");
+          body.push(withCall(branch, call), charge(), `cpu.eip = (B + label) ${wrap}; continue;`, "}");
           break;
         }
       }
@@ -209,6 +212,6 @@ export function compileRegion(region: Region, user: boolean): RegionCode {
     count: Int32Array.from(pendingCount),
     left: Int32Array.from(left),
   };
-  const make = new Function("H", "I", "FT", "fault", "testCC", "lazyAdd", "lazySub", "lazyLogic", "lazyIncDec", source);
-  return make(handlers, insns, tables, fault, testCC, lazyAdd, lazySub, lazyLogic, lazyIncDec) as RegionCode;
+  const make = new Function("H", "I", "FT", "fault", "testCC", "lazyAdd", "lazySub", "lazyLogic", "lazyIncDec", "shift", source);
+  return make(handlers, insns, tables, fault, testCC, lazyAdd, lazySub, lazyLogic, lazyIncDec, shift) as RegionCode;
 }

@@ -36,7 +36,7 @@ class CodePage {
   /** Executions seen per offset before compiling (saturates). */
   readonly heat = new Uint8Array(0x1000);
   /** Compiled code by mode (see `codeAt`), then by the offset of a block start. */
-  readonly entries: (Map<number, RegionCode> | undefined)[] = [];
+  readonly entries: ((RegionCode | undefined)[] | undefined)[] = [];
 }
 
 /** Statistics for benchmarks and tests. */
@@ -93,6 +93,7 @@ export class BlockEngine {
     let steps = 0;
     while (steps < budget) {
       let code: RegionCode | null = null;
+      let label = 0;
       if (!this.mustInterpret()) {
         let phys = cpu.cachedCodeAddress(cpu.eip);
         if (phys < 0) {
@@ -108,13 +109,16 @@ export class BlockEngine {
             continue;
           }
         }
-        if (phys >= 0) code = this.codeAt(phys);
+        if (phys >= 0) {
+          code = this.codeAt(phys);
+          label = phys & 0xfff;
+        }
       }
       if (code !== null) {
         cpu.jitLeft = budget - steps;
         cpu.blockExit = false;
         cpu.compiledAccess = true;
-        const result = code(cpu, cpu.cachedCodeAddress(cpu.eip) & 0xfff);
+        const result = code(cpu, label);
         cpu.compiledAccess = false;
         const taken = budget - steps - cpu.jitLeft;
         this.stats.dispatches++;
@@ -168,8 +172,10 @@ export class BlockEngine {
     const user = cpu.cpl === 3;
     const mode = (cpu.csBig ? 1 : 0) | (user ? 2 : 0);
     let entries = page.entries[mode];
-    const code = entries?.get(off);
-    if (code !== undefined) return code;
+    if (entries !== undefined) {
+      const code = entries[off];
+      if (code !== undefined) return code;
+    }
     if (page.heat[off] === NEVER) return null;
     if (page.heat[off] < this.hot) {
       page.heat[off]++;
@@ -187,11 +193,11 @@ export class BlockEngine {
     const compiled = compileRegion(region, user);
     this.stats.regionsCompiled++;
     if (entries === undefined) {
-      entries = new Map();
+      entries = new Array(0x1000).fill(undefined);
       page.entries[mode] = entries;
     }
-    for (const b of region.blocks) if (!entries.has(b.start)) entries.set(b.start, compiled);
-    entries.set(off, compiled);
+    for (const b of region.blocks) entries[b.start] ??= compiled;
+    entries[off] = compiled;
     return compiled;
   }
 

@@ -90,7 +90,7 @@ export function flagUse(i: Insn): FlagUse {
   const op = i.op;
   const f = aluForm(i);
   if (f) return ALU32[f.op] === undefined ? FlagUse.READS : FlagUse.WRITES;
-  if ((op === 0x85 && i.mod === 3) || op === 0xa9) return FlagUse.WRITES;
+  if ((op === 0x85 && i.mod === 3) || op === 0xa9 || (op === 0x84 && i.mod === 3)) return FlagUse.WRITES;
   if (op >= 0x40 && op <= 0x4f) return FlagUse.READS; // INC/DEC keep CF: the previous state must be recorded
   if (((op === 0x89 || op === 0x8b) && i.mod === 3) || (op >= 0xb8 && op <= 0xbf)) return FlagUse.NONE;
   if (op === 0x8d && i.adsize === 4 && i.mod !== 3) return FlagUse.NONE;
@@ -203,8 +203,21 @@ function flaglessForm(i: Insn): string | null {
     return null;
   }
   if (op === 0x1af && i.mod === 3) return `r[${i.reg}] = Math.imul(r[${i.reg}], r[${i.rm}]);`;
-  if (op === 0xf7 && i.mod === 3 && i.reg === 2) return `r[${i.rm}] = ~r[${i.rm}];`; // NOT: no flags at all
   return null;
+}
+
+/**
+ * Group 2 shifts and rotates of a register, by 1, CL or an immediate: the
+ * semantics function `shift` (ops/shift.ts) on the register's value.
+ */
+function registerShift(i: Insn): string | null {
+  const op = i.op;
+  if (i.mod !== 3 || !(op === 0xc0 || op === 0xc1 || (op >= 0xd0 && op <= 0xd3))) return null;
+  const size = op & 1 ? i.opsize : 1;
+  const count = op === 0xc0 || op === 0xc1 ? String(i.imm & 31) : op <= 0xd1 ? "1" : "(R8[4] & 31)";
+  const reg = size === 4 ? `r[${i.rm}]` : size === 2 ? `R16[${i.rm << 1}]` : `R8[${reg8(i.rm)}]`;
+  const value = size === 4 ? `${reg} >>> 0` : reg;
+  return `${reg} = shift(cpu, ${i.reg}, ${value}, ${count}, ${size});`;
 }
 
 /** Read-modify-write ALU operations and INC/DEC on a 32-bit memory operand, and CMP with an immediate. */
@@ -232,6 +245,10 @@ function memoryAlu(i: Insn, flagsLive: boolean): string | null {
   return null;
 }
 
+function op0IsNot(i: Insn): boolean {
+  return i.op === 0xf7 && i.mod === 3 && i.reg === 2;
+}
+
 /** Inline JavaScript for `i` (not a branch), or null for its handler. */
 export function inlineForm(i: Insn, flagsLive: boolean): string | null {
   const narrow = narrowMove(i);
@@ -240,6 +257,12 @@ export function inlineForm(i: Insn, flagsLive: boolean): string | null {
   if (!flagsLive) {
     const flagless = flaglessForm(i);
     if (flagless !== null) return flagless;
+  }
+  if (op0IsNot(i)) return `r[${i.rm}] = ~r[${i.rm}];`; // NOT changes no flags
+  const shifted = registerShift(i);
+  if (shifted !== null) return shifted;
+  if (i.op === 0x84 && i.mod === 3) {
+    return `res = R8[${reg8(i.rm)}] & R8[${reg8(i.reg)}];${flagsLive ? " lazyLogic(cpu, res, 1);" : ""}`;
   }
   const rmw = memoryAlu(i, flagsLive);
   if (rmw !== null) return rmw;
@@ -291,6 +314,16 @@ export function inlineBranch(i: Insn, next: number): string | null {
   if (op === 0xeb || op === 0xe9) {
     const t = next + (op === 0xeb ? rel8 : i.imm | 0);
     return inPage(t) ? `label = ${t};` : null;
+  }
+  // CALL and RET push and pop on the fast path; the handler (`CALL`, then
+  // EIP says where it went) takes every other case, faults included.
+  if (op === 0xe8) {
+    const t = next + (i.imm | 0);
+    if (!inPage(t)) return null;
+    return `if (cpu.ssBig && ${writeGuard(2, "(r[4] - 4) >>> 0", 4)}) { M32[p >> 2] = B + ${next}; r[4] = o; label = ${t}; } else { ${CALL} label = cpu.eip - B; }`;
+  }
+  if (op === 0xc3) {
+    return `if (cpu.ssBig && ${readGuard(2, "r[4] >>> 0", 4)} && (label = (M32[${PHYS} >> 2] >>> 0) - B) >= 0 && label < 4096) { r[4] = o + 4; } else { ${CALL} label = cpu.eip - B; }`;
   }
   return null;
 }

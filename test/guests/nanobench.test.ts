@@ -22,6 +22,14 @@ function run(apic = true): Promise<NanobenchResult> {
   return runNanobench(image, DEFAULT_PROFILE, apic);
 }
 
+test("the block compiler and the interpreter charge identical cycles on every nanobenchmark", async () => {
+  const jit = await runNanobench(image, DEFAULT_PROFILE, true, "jit");
+  const interp = await runNanobench(image, DEFAULT_PROFILE, true, "interp");
+  assert.deepEqual(jit.results, interp.results);
+  assert.equal(jit.serial, interp.serial);
+  assert.equal(Object.keys(jit.results).length, NAMES.length);
+});
+
 test("nanobench is a multiboot image", () => {
   assert.equal(isMultiboot(image), true);
 });

@@ -4,7 +4,7 @@
  * parse the lines it prints on COM1.
  */
 import type { CostProfile } from "../../hw/cost/profile.js";
-import { Interpreter } from "../../hw/cpu/interpreter.js";
+import { createEngine, type EngineKind } from "../../hw/cpu/engine.js";
 import { Pc } from "../../hw/machine/pc.js";
 import { bootMultiboot } from "./multiboot.js";
 import { runPc } from "./pc-loop.js";
@@ -29,7 +29,12 @@ export interface NanobenchResult {
 
 const LINE = /^nanobench (\S+) cycles=(\d+) iterations=(\d+)$/;
 
-export async function runNanobench(image: Uint8Array, profile: CostProfile, apic = true): Promise<NanobenchResult> {
+export async function runNanobench(
+  image: Uint8Array,
+  profile: CostProfile,
+  apic = true,
+  engine: EngineKind = "jit",
+): Promise<NanobenchResult> {
   let serial = "";
   let debug = "";
   const pc = new Pc({
@@ -47,7 +52,7 @@ export async function runNanobench(image: Uint8Array, profile: CostProfile, apic
     },
   });
   bootMultiboot(pc, image, "");
-  const exit = await runPc(pc, new Interpreter(pc.cpu), { maxInstructions: 100_000_000 });
+  const exit = await runPc(pc, createEngine(pc.cpu, engine), { maxInstructions: 100_000_000 });
   pc.console.flush();
   const results: NanobenchResult["results"] = {};
   for (const line of serial.split(/\r?\n/)) {

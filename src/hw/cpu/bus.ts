@@ -12,6 +12,13 @@ export interface CpuBus {
   /** Physical addresses in [holeStart, holeEnd) go to `mmio*` even below the end of RAM (the PC's 640K–1M hole). */
   readonly holeStart: number;
   readonly holeEnd: number;
+  /**
+   * A read-only range of the RAM array, inside the hole, holding a copy of
+   * a ROM mapped there (empty when start = end): reads may take the bytes
+   * from the array; writes still go to `mmio*` (the ROM ignores them).
+   */
+  readonly romStart?: number;
+  readonly romEnd?: number;
   mmioRead(addr: number, size: AccessSize): number;
   mmioWrite(addr: number, size: AccessSize, value: number): void;
   ioRead(port: number, size: AccessSize): number;

@@ -19,7 +19,7 @@ import { checkDataBreakpoints } from "./debug.js";
 import { ABANDON, CpuFault, Vec } from "./fault.js";
 import { AC, FIXED1, IF, Lz, readEflags, VM } from "./flags.js";
 import { Fpu } from "./fpu/fpu.js";
-import { PageWalker, T_ALL, T_RAM } from "./paging.js";
+import { PageWalker, T_ALL, T_RAM, T_RAMW } from "./paging.js";
 
 export const EAX = 0;
 export const ECX = 1;
@@ -250,7 +250,8 @@ export class Cpu {
     this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2);
     this.flatTlb = new Int32Array(1 << 20);
     for (let page = 0; page < ram.length >>> 12; page++) {
-      if (this.isRam(page << 12, 0x1000)) this.flatTlb[page] = (page << 12) | T_ALL | T_RAM;
+      if (this.isRam(page << 12, 0x1000)) this.flatTlb[page] = (page << 12) | T_ALL | T_RAM | T_RAMW;
+      else if (this.isReadableRam(page << 12, 0x1000)) this.flatTlb[page] = (page << 12) | T_ALL | T_RAM;
     }
     this.walker = new PageWalker(this);
     this.reset();
@@ -473,7 +474,7 @@ export class Cpu {
     const lin = (this.segBase[CS] + eip) >>> 0;
     if ((lin & ~0xfff) === this.codePage && this.cpl === this.codeCpl) return this.bus.ram[this.codePhys | (lin & 0xfff)];
     const phys = this.cr0 & CR0_PG ? this.walker.translate(lin, false) : lin;
-    if (this.isRam((phys & ~0xfff) >>> 0, 0x1000)) {
+    if (this.isReadableRam((phys & ~0xfff) >>> 0, 0x1000)) {
       // Remember the translation of this code page: the bytes themselves
       // are read from RAM each time, so stores to code are seen at once.
       this.codePage = (lin & ~0xfff) | 0;
@@ -563,19 +564,25 @@ export class Cpu {
     return phys + size <= bus.ram.length && (phys >= bus.holeEnd || phys + size <= bus.holeStart);
   }
 
+  /** True when `size` bytes at `phys` can be read from the RAM array (RAM, or the ROM copy in it). */
+  isReadableRam(phys: number, size: number): boolean {
+    const bus = this.bus;
+    return this.isRam(phys, size) || (phys >= (bus.romStart ?? 0) && phys + size <= (bus.romEnd ?? 0));
+  }
+
   readPhys8(phys: number): number {
-    if (this.isRam(phys, 1)) return this.bus.ram[phys];
+    if (this.isReadableRam(phys, 1)) return this.bus.ram[phys];
     return this.mmioRead(phys, 1) & 0xff;
   }
   readPhys16(phys: number): number {
-    if (this.isRam(phys, 2)) {
+    if (this.isReadableRam(phys, 2)) {
       const ram = this.bus.ram;
       return ram[phys] | (ram[phys + 1] << 8);
     }
     return this.mmioRead(phys, 2) & 0xffff;
   }
   readPhys32(phys: number): number {
-    if (this.isRam(phys, 4)) {
+    if (this.isReadableRam(phys, 4)) {
       const ram = this.bus.ram;
       return (ram[phys] | (ram[phys + 1] << 8) | (ram[phys + 2] << 16) | (ram[phys + 3] << 24)) >>> 0;
     }

@@ -30,8 +30,10 @@ export const T_SUP_W = 2;
 export const T_USER_R = 4;
 export const T_USER_W = 8;
 const T_GLOBAL = 16;
-/** The frame is ordinary RAM: compiled code may access it through a typed array. */
+/** The frame's bytes are in the RAM array: compiled code may read them through a typed array. */
 export const T_RAM = 32;
+/** ...and it is ordinary RAM: compiled code may store to it the same way. */
+export const T_RAMW = 64;
 export const T_ALL = T_SUP_R | T_SUP_W | T_USER_R | T_USER_W;
 
 /** Page-fault error code bits. */
@@ -112,7 +114,8 @@ export class PageWalker {
       if (userOk && rwOk) bits |= T_USER_W;
     }
     if (global && cpu.cr4 & CR4_PGE) bits |= T_GLOBAL;
-    if (cpu.isRam(frame, 0x1000)) bits |= T_RAM;
+    if (cpu.isReadableRam(frame, 0x1000)) bits |= T_RAM;
+    if (cpu.isRam(frame, 0x1000)) bits |= T_RAMW;
     this.fill(lin >>> 12, frame | bits);
     return (frame | (lin & 0xfff)) >>> 0;
   }

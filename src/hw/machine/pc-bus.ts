@@ -22,6 +22,8 @@ export class PcBus implements CpuBus {
   readonly ram: Uint8Array;
   readonly holeStart = 0xa0000;
   readonly holeEnd = 0x100000;
+  romStart = 0;
+  romEnd = 0;
   /** Port → index into `portDevices` + 1 (0: unclaimed). */
   private readonly portOwner = new Uint16Array(0x10000);
   private readonly portDevices: Device[] = [];

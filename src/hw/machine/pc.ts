@@ -85,6 +85,13 @@ export class Pc {
       const rom = config.rom;
       if (rom.length > 0x20000) throw new Error(`ROM image is ${rom.length} bytes; at most 128 KiB fits below 1 MiB`);
       this.bus.attach(new Rom(rom, [0x100000 - rom.length, 0x100000000 - rom.length], "bios"));
+      // The copy below 1 MiB is also kept in the RAM array, read-only, so
+      // that the processor can fetch and read it as memory (and compile it).
+      if (this.bus.ram.length >= 0x100000) {
+        this.bus.ram.set(rom, 0x100000 - rom.length);
+        this.bus.romStart = 0x100000 - rom.length;
+        this.bus.romEnd = 0x100000;
+      }
     }
     if (config.isa) {
       const isa = config.isa;

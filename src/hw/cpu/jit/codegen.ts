@@ -36,7 +36,7 @@ import { raise } from "../interrupts.js";
 import { HANDLERS } from "../ops/index.js";
 import { shift } from "../ops/shift.js";
 import type { Handler } from "../ops/table.js";
-import { T_RAM, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../paging.js";
+import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../paging.js";
 import { Flow, readsInsnEip } from "./flow.js";
 import { callsHandler, FlagUse, flagUse, inlineBranch, inlineForm, withCall } from "./inline.js";
 import type { Region } from "./region.js";
@@ -196,7 +196,7 @@ export function compileRegion(region: Region, user: boolean): RegionCode {
     "const M8 = cpu.bus.ram, M16 = cpu.ram16, M32 = cpu.ram32, CP = cpu.codePages;",
     "const T = cpu.cr0 & 0x80000000 ? cpu.walker.tlb : cpu.flatTlb;",
     "const SB = cpu.segBase, RLO = cpu.segReadLo, RHI = cpu.segReadHi, WLO = cpu.segWriteLo, WHI = cpu.segWriteHi;",
-    `const RD = ${(user ? T_USER_R : T_SUP_R) | T_RAM}, WR = ${(user ? T_USER_W : T_SUP_W) | T_RAM};`,
+    `const RD = ${(user ? T_USER_R : T_SUP_R) | T_RAM}, WR = ${(user ? T_USER_W : T_SUP_W) | T_RAM | T_RAMW};`,
     "let k = -1, a = 0, b = 0, res = 0, o = 0, l = 0, e = 0, p = 0;",
     "try {",
     "for (;;) switch (label) {",

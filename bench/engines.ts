@@ -98,7 +98,8 @@ export const QEMU_CPU = "pentium2,-apic";
 export const ENGINES: Record<string, Engine> = {
   popek: {
     description: "popek's block compiler under the native monitor (popek run --engine jit)",
-    timeoutS: 120,
+    // ≈70 s to the boot marker, ≈110 s to the end of forkexec, on a shared 2-core machine.
+    timeoutS: 10 * 60,
     linux: popekLinux("jit"),
     flat: popekFlat("jit"),
   },

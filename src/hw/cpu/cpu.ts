@@ -192,6 +192,8 @@ export class Cpu {
   inhibitInterrupts = false;
   /** Steps a block engine may still take in its current `run` (compiled code counts it down). */
   jitLeft = 0;
+  /** Where compiled code that hands over to other compiled code of its page wants it to start. */
+  jitLabel = 0;
   /** Set by devices or the monitor to leave `run` at the next boundary. */
   stopRequest: ExitReason | null = null;
 

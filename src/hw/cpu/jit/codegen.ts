@@ -41,8 +41,12 @@ import { Flow, readsInsnEip } from "./flow.js";
 import { callsHandler, FlagUse, flagUse, inlineBranch, inlineForm, withCall } from "./inline.js";
 import type { Region } from "./region.js";
 
-/** What compiled code returns: nothing to report, an exit, or ABANDON (interpret the instruction at EIP). */
-export type RegionResult = ExitReason | null | typeof ABANDON;
+/**
+ * What compiled code returns: nothing to report, an exit, ABANDON (interpret
+ * the instruction at EIP), or the compiled code to go on with (EIP is in the
+ * same page, at the offset `cpu.jitLabel`).
+ */
+export type RegionResult = ExitReason | null | typeof ABANDON | RegionCode;
 export type RegionCode = (cpu: Cpu, label: number) => RegionResult;
 
 /** Per instruction of a region, what a fault there must undo or charge. */
@@ -104,8 +108,9 @@ function fault(cpu: Cpu, e: unknown, base: number, k: number, t: FaultTables): R
 /**
  * Compile `region` for code running at user privilege (`user`: CPL 3) or
  * not; the memory fast paths test the TLB permission bits of that level.
+ * `page` is the compiled code of the region's page and mode, by block start.
  */
-export function compileRegion(region: Region, user: boolean): RegionCode {
+export function compileRegion(region: Region, user: boolean, page: readonly (RegionCode | undefined)[]): RegionCode {
   const insns: Insn[] = [];
   const handlers: Handler[] = [];
   const offsets: number[] = [];
@@ -201,7 +206,8 @@ export function compileRegion(region: Region, user: boolean): RegionCode {
     "try {",
     "for (;;) switch (label) {",
     ...body,
-    "default: return null;",
+    // Another region of this page may have the block: chain to it without the dispatcher.
+    "default: { const next = E[label]; if (next !== undefined) { cpu.jitLabel = label; return next; } return null; }",
     "}",
     "} catch (e) { return fault(cpu, e, B, k, FT); }",
     "};",
@@ -212,6 +218,6 @@ export function compileRegion(region: Region, user: boolean): RegionCode {
     count: Int32Array.from(pendingCount),
     left: Int32Array.from(left),
   };
-  const make = new Function("H", "I", "FT", "fault", "testCC", "lazyAdd", "lazySub", "lazyLogic", "lazyIncDec", "shift", source);
-  return make(handlers, insns, tables, fault, testCC, lazyAdd, lazySub, lazyLogic, lazyIncDec, shift) as RegionCode;
+  const make = new Function("E", "H", "I", "FT", "fault", "testCC", "lazyAdd", "lazySub", "lazyLogic", "lazyIncDec", "shift", source);
+  return make(page, handlers, insns, tables, fault, testCC, lazyAdd, lazySub, lazyLogic, lazyIncDec, shift) as RegionCode;
 }

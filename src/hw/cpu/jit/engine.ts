@@ -28,15 +28,17 @@ import { compileRegion, type RegionCode } from "./codegen.js";
 import { findRegion, MAX_BLOCK } from "./region.js";
 
 /** Executions of a block start before it is compiled. */
-const HOT = 64;
+const HOT = 10_000;
 /** Heat of an offset whose instruction cannot be compiled. */
-const NEVER = 0xff;
+const NEVER = 0xffff;
 
 class CodePage {
   /** Executions seen per offset before compiling (saturates). */
-  readonly heat = new Uint8Array(0x1000);
+  readonly heat = new Uint16Array(0x1000);
   /** Compiled code by mode (see `codeAt`), then by the offset of a block start. */
   readonly entries: ((RegionCode | undefined)[] | undefined)[] = [];
+  /** Some entry is set. */
+  compiled = false;
 }
 
 /** Statistics for benchmarks and tests. */
@@ -50,7 +52,7 @@ export interface JitStats {
 }
 
 export interface BlockEngineOptions {
-  /** Executions of a block start before it is compiled (default 8; 0 compiles at once). */
+  /** Executions of a block start before it is compiled (default 10,000; 0 compiles at once). */
   readonly hot?: number;
   /** Longest block in instructions (tests use 1 to compile instruction by instruction). */
   readonly maxBlock?: number;
@@ -118,7 +120,8 @@ export class BlockEngine {
         cpu.jitLeft = budget - steps;
         cpu.blockExit = false;
         cpu.compiledAccess = true;
-        const result = code(cpu, label);
+        let result = code(cpu, label);
+        while (typeof result === "function") result = result(cpu, cpu.jitLabel);
         cpu.compiledAccess = false;
         const taken = budget - steps - cpu.jitLeft;
         this.stats.dispatches++;
@@ -190,12 +193,13 @@ export class BlockEngine {
       page.heat[off] = NEVER;
       return null;
     }
-    const compiled = compileRegion(region, user);
-    this.stats.regionsCompiled++;
     if (entries === undefined) {
       entries = new Array(0x1000).fill(undefined);
       page.entries[mode] = entries;
     }
+    const compiled = compileRegion(region, user, entries);
+    page.compiled = true;
+    this.stats.regionsCompiled++;
     for (const b of region.blocks) entries[b.start] ??= compiled;
     entries[off] = compiled;
     return compiled;
@@ -205,8 +209,10 @@ export class BlockEngine {
   private pageChanged(n: number): void {
     const page = this.pages[n];
     if (page === undefined) return;
-    if (page.entries.length) {
-      page.entries.length = 0;
+    if (page.compiled) {
+      // The arrays stay (compiled code of the page holds them): empty them.
+      for (const entries of page.entries) entries?.fill(undefined);
+      page.compiled = false;
       this.stats.pagesInvalidated++;
       this.cpu.blockExit = true;
     }

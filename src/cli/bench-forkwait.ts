@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { DEFAULT_APPEND, findLinuxGuest } from "../guests/linux.js";
 import { profileByName } from "../hw/cost/profiles.js";
-import { Interpreter } from "../hw/cpu/interpreter.js";
+import { createEngine } from "../hw/cpu/engine.js";
 import { Pc } from "../hw/machine/pc.js";
 import { bootLinux } from "../vmm/native/linux.js";
 import { runPc } from "../vmm/native/pc-loop.js";
@@ -65,7 +65,7 @@ export async function benchForkwait(o: BenchForkwaitOptions): Promise<number> {
     new Uint8Array(readFileSync(guest.initrd)),
     `${DEFAULT_APPEND} popek_run="forkwait ${o.iterations}"`,
   );
-  const exit = await runPc(pc, new Interpreter(pc.cpu), { maxInstructions: Number.POSITIVE_INFINITY });
+  const exit = await runPc(pc, createEngine(pc.cpu, "jit"), { maxInstructions: Number.POSITIVE_INFINITY });
   const wall = (performance.now() - t0) / 1000;
   if (start < 0 || end < 0) {
     o.say(`forkwait did not complete (the guest ended with ${exit.kind})`);

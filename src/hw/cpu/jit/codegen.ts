@@ -38,7 +38,7 @@ import { shift } from "../ops/shift.js";
 import type { Handler } from "../ops/table.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../paging.js";
 import { Flow, readsInsnEip } from "./flow.js";
-import { callsHandler, FlagUse, flagUse, inlineBranch, inlineForm, withCall } from "./inline.js";
+import { callsHandler, FlagUse, flagUse, inlineBranch, inlineForm, producerOf, withCall } from "./inline.js";
 import type { Region } from "./region.js";
 
 /**
@@ -146,7 +146,10 @@ export function compileRegion(region: Region, user: boolean, page: readonly (Reg
       offsets.push(off);
       left.push(n - j);
       if (flow === Flow.BRANCH) {
-        const branch = inlineBranch(i, off + i.len);
+        // A compare or test compiled inline just before leaves its operands in locals.
+        const before = j > 0 ? b.insns[j - 1] : null;
+        const producer = before !== null && inlineForm(before, live[j - 1]) !== null ? producerOf(before) : null;
+        const branch = inlineBranch(i, off + i.len, producer);
         if (branch !== null) {
           // A handler fallback in it runs before this instruction is charged (as in the interpreter).
           pendingCycles.push(cycles);

@@ -293,23 +293,86 @@ export function withCall(form: string, call: string): string {
   return form.replaceAll(CALL, call);
 }
 
+/** What a register-only compare or logical instruction leaves in the locals `a`, `b`, `res`, for a Jcc right after it. */
+export type Producer = "sub" | "logic";
+
+/** The kind of `i`'s result when it is compiled inline with no handler fallback, or null. */
+export function producerOf(i: Insn): Producer | null {
+  if (!plain32(i)) return null;
+  const f = aluForm(i);
+  if (f && (i.mod === 3 || i.op < 0x40)) {
+    if (f.op === AluOp.SUB || f.op === AluOp.CMP) return "sub";
+    if (f.op === AluOp.AND || f.op === AluOp.OR || f.op === AluOp.XOR) return "logic";
+    return null;
+  }
+  if ((i.op === 0x85 && i.mod === 3) || i.op === 0xa9) return "logic";
+  return null;
+}
+
+/**
+ * Condition `cc` decided straight from the operands of the compare (or the
+ * result of the logical operation) just executed, as the manual defines the
+ * flags of SUB and of the logical instructions (CF = OF = 0); null where
+ * the general `testCC` is used (OF, PF).
+ */
+function fusedCondition(producer: Producer, cc: number): string | null {
+  const sub: (string | null)[] = [
+    null,
+    null,
+    "a < b",
+    "a >= b",
+    "a === b",
+    "a !== b",
+    "a <= b",
+    "a > b",
+    "(res | 0) < 0",
+    "(res | 0) >= 0",
+    null,
+    null,
+    "(a | 0) < (b | 0)",
+    "(a | 0) >= (b | 0)",
+    "(a | 0) <= (b | 0)",
+    "(a | 0) > (b | 0)",
+  ];
+  const logic: (string | null)[] = [
+    "false",
+    "true",
+    "false",
+    "true",
+    "res === 0",
+    "res !== 0",
+    "res === 0",
+    "res !== 0",
+    "(res | 0) < 0",
+    "(res | 0) >= 0",
+    null,
+    null,
+    "(res | 0) < 0",
+    "(res | 0) >= 0",
+    "(res | 0) <= 0",
+    "(res | 0) > 0",
+  ];
+  return (producer === "sub" ? sub : logic)[cc];
+}
+
 /**
  * A near branch whose targets (as page offsets, from `next`, the offset
  * after it) are both in the page: JavaScript that sets `label` to where
  * execution goes. Null: the handler does it.
  */
-export function inlineBranch(i: Insn, next: number): string | null {
+export function inlineBranch(i: Insn, next: number, producer: Producer | null = null): string | null {
   const op = i.op;
+  const condition = (cc: number): string => (producer && fusedCondition(producer, cc)) || `testCC(cpu, ${cc})`;
   const rel8 = (i.imm << 24) >> 24;
   const inPage = (t: number): boolean => t >= 0 && t < 0x1000;
   if (i.opsize !== 4) return null;
   if (op >= 0x70 && op <= 0x7f) {
     const t = next + rel8;
-    return inPage(t) && inPage(next) ? `label = testCC(cpu, ${op & 15}) ? ${t} : ${next};` : null;
+    return inPage(t) && inPage(next) ? `label = ${condition(op & 15)} ? ${t} : ${next};` : null;
   }
   if (op >= 0x180 && op <= 0x18f) {
     const t = next + (i.imm | 0);
-    return inPage(t) && inPage(next) ? `label = testCC(cpu, ${op & 15}) ? ${t} : ${next};` : null;
+    return inPage(t) && inPage(next) ? `label = ${condition(op & 15)} ? ${t} : ${next};` : null;
   }
   if (op === 0xeb || op === 0xe9) {
     const t = next + (op === 0xeb ? rel8 : i.imm | 0);

@@ -25,7 +25,7 @@ import { DF, lazySub } from "../flags.js";
 import { type Insn, Pfx } from "../insn.js";
 import { checkIoPermission } from "../io.js";
 import { mask, sizeOf } from "../operands.js";
-import { define, type HandlerTable } from "./table.js";
+import { define, type Handler, type HandlerTable } from "./table.js";
 
 /** Elements one step may process before the instruction yields (and resumes). */
 export const MAX_ITERATIONS = 65536;
@@ -473,19 +473,41 @@ function outs(cpu: Cpu, i: Insn): void {
   if (rep && count !== 0) cpu.eip = i.eip;
 }
 
+/**
+ * A repeated string instruction costs one element per element it processes
+ * (cost class stringElement): the decoded instruction's own cycles pay for
+ * the first of each step, this charges the rest. ECX says how many were
+ * done, including a CMPS/SCAS that stopped on its condition. A fault
+ * charges nothing here (the exception's cost is charged where it is raised).
+ */
+function perElement(h: Handler): Handler {
+  return (cpu, i) => {
+    if (!hasRep(i)) {
+      h(cpu, i);
+      return;
+    }
+    const a32 = i.adsize === 4;
+    const before = getA(cpu, ECX, a32);
+    h(cpu, i);
+    const done = a32 ? (before - getA(cpu, ECX, a32)) >>> 0 : (before - getA(cpu, ECX, a32)) & 0xffff;
+    if (done > 1) cpu.cycles += (done - 1) * cpu.cost.instructions.stringElement;
+  };
+}
+
 export function installString(t: HandlerTable): void {
-  define(t, 0xa4, movs);
-  define(t, 0xa5, movs);
-  define(t, 0xa6, cmps);
-  define(t, 0xa7, cmps);
-  define(t, 0xaa, stos);
-  define(t, 0xab, stos);
-  define(t, 0xac, lods);
-  define(t, 0xad, lods);
-  define(t, 0xae, scas);
-  define(t, 0xaf, scas);
-  define(t, 0x6c, ins);
-  define(t, 0x6d, ins);
-  define(t, 0x6e, outs);
-  define(t, 0x6f, outs);
+  const string = (op: number, h: Handler): void => define(t, op, perElement(h));
+  string(0xa4, movs);
+  string(0xa5, movs);
+  string(0xa6, cmps);
+  string(0xa7, cmps);
+  string(0xaa, stos);
+  string(0xab, stos);
+  string(0xac, lods);
+  string(0xad, lods);
+  string(0xae, scas);
+  string(0xaf, scas);
+  string(0x6c, ins);
+  string(0x6d, ins);
+  string(0x6e, outs);
+  string(0x6f, outs);
 }

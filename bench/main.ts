@@ -92,7 +92,11 @@ async function main(argv: string[]): Promise<number> {
     .option("--json <file>", "also write the results as JSON")
     .option("--workload <names>", `comma-separated workloads (${Object.keys(WORKLOADS).join(", ")})`)
     .option("--engine <names>", `comma-separated engines (${Object.keys(ENGINES).join(", ")})`)
-    .option("--timeout <seconds>", "time limit per Linux run (default: 900 for popek-interp, 600 for popek, 120 for the others)", positive("seconds"))
+    .option(
+      "--timeout <seconds>",
+      "time limit per Linux run (default: 900 for popek-interp, 600 for popek, 120 for the others)",
+      positive("seconds"),
+    )
     .parse(argv);
   const opts = cli.opts<Options>();
   const workloads = pick(opts.workload, WORKLOADS, "workload");

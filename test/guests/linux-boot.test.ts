@@ -64,3 +64,22 @@ test("Linux boots to the busybox shell, runs commands and powers off with status
     assert.equal(again.out, r.out, "two boots with the same input print the same bytes");
   }
 });
+
+/** The same boot on one engine for `instructions`, in this process: the cycle counter at the end. */
+function cyclesAfter(engine: "jit" | "interp", instructions: number): string {
+  const r = spawnSync(
+    process.execPath,
+    ["bin/popek.js", "run", "linux", "--rtc-start", "1700000000", "--engine", engine, "--max-instructions", String(instructions)],
+    { input: "", encoding: "latin1", timeout: 10 * 60_000, maxBuffer: 64 << 20 },
+  );
+  const m = /(\d+) instructions, (\d+) cycles/.exec(r.stdout + r.stderr);
+  assert.ok(m, `no statistics line: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
+  return `${m[1]} instructions, ${m[2]} cycles; console ${r.stdout.replace(/popek: .*\n?$/, "").length} bytes`;
+}
+
+// The kernel's own decompressor runs compiled by then (it is the hottest code of the boot);
+// POPEK_SLOW=1 takes the whole boot to the shell.
+test("the Linux boot charges the same cycles on the block compiler as on the interpreter", { skip: noGuest, timeout: 30 * 60_000 }, () => {
+  const n = process.env.POPEK_SLOW ? 2_700_000_000 : 150_000_000;
+  assert.equal(cyclesAfter("jit", n), cyclesAfter("interp", n));
+});

@@ -253,14 +253,14 @@ function op0IsNot(i: Insn): boolean {
 export function inlineForm(i: Insn, flagsLive: boolean): string | null {
   const narrow = narrowMove(i);
   if (narrow !== null) return narrow;
+  const shifted = registerShift(i); // any operand size
+  if (shifted !== null) return shifted;
   if (!plain32(i)) return null;
   if (!flagsLive) {
     const flagless = flaglessForm(i);
     if (flagless !== null) return flagless;
   }
   if (op0IsNot(i)) return `r[${i.rm}] = ~r[${i.rm}];`; // NOT changes no flags
-  const shifted = registerShift(i);
-  if (shifted !== null) return shifted;
   if (i.op === 0x84 && i.mod === 3) {
     return `res = R8[${reg8(i.rm)}] & R8[${reg8(i.reg)}];${flagsLive ? " lazyLogic(cpu, res, 1);" : ""}`;
   }

@@ -20,6 +20,7 @@
  */
 import type { Cpu, ExitReason } from "../cpu.js";
 import { CS } from "../cpu.js";
+import { MAX_INSN_LEN } from "../decoder.js";
 import { ABANDON, CpuFault } from "../fault.js";
 import { IF, RF, TF } from "../flags.js";
 import { Interpreter, type InterruptSource } from "../interpreter.js";
@@ -133,10 +134,18 @@ export class BlockEngine {
           // Not enough steps left for the block: interpret them.
         } else if (result !== ABANDON) return result;
       }
-      steps++;
-      this.stats.interpretedSteps++;
-      const exit = interp.step();
-      if (exit) return exit;
+      // Interpret, and go on interpreting while execution runs straight on:
+      // compiled code is only looked for (and heat only counted) where
+      // control arrives by a jump, at the start of a block.
+      for (;;) {
+        const from = cpu.eip;
+        steps++;
+        this.stats.interpretedSteps++;
+        const exit = interp.step();
+        if (exit) return exit;
+        const ahead = cpu.eip - from;
+        if (steps >= budget || ahead <= 0 || ahead > MAX_INSN_LEN || cpu.stopRequest) break;
+      }
     }
     return { kind: "budget" };
   }

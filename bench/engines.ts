@@ -42,23 +42,16 @@ export interface Engine {
   flat?(image: Uint8Array): FlatRun;
 }
 
+/** The guest's files, command line and memory, as the popek and v86 launchers both take them. */
+function guestArgs(g: LinuxFiles): string[] {
+  return ["--kernel", g.kernel, "--initrd", g.initrd, "--append", g.append, "--mem", String(g.memMiB)];
+}
+
 /** `popek run` for a Linux guest; `--engine` only where popek has it (before the block compiler it has one engine). */
 function popekLinux(engine: "jit" | "interp") {
   return (g: LinuxFiles, host: HostProbe): Launch => ({
     command: process.execPath,
-    args: [
-      join(host.root, "bin", "popek.js"),
-      "run",
-      "--kernel",
-      g.kernel,
-      "--initrd",
-      g.initrd,
-      "--append",
-      g.append,
-      "--mem",
-      String(g.memMiB),
-      ...(host.popekEngineFlag ? ["--engine", engine] : []),
-    ],
+    args: [join(host.root, "bin", "popek.js"), "run", ...guestArgs(g), ...(host.popekEngineFlag ? ["--engine", engine] : [])],
   });
 }
 
@@ -123,14 +116,7 @@ export const ENGINES: Record<string, Engine> = {
         join(host.seabios.dir, SEABIOS_FILES.bios),
         "--vgabios",
         join(host.seabios.dir, SEABIOS_FILES.vgabios),
-        "--kernel",
-        g.kernel,
-        "--initrd",
-        g.initrd,
-        "--append",
-        g.append,
-        "--mem",
-        String(g.memMiB),
+        ...guestArgs(g),
       ],
     }),
   },

@@ -416,21 +416,21 @@ export class Cpu {
   // full path.
 
   /** The TLB in force: the walker's, or the identity map when paging is off. */
-  private tlbNow(): Int32Array {
+  activeTlb(): Int32Array {
     return this.cr0 & CR0_PG ? this.walker.tlb : this.flatTlb;
   }
 
   /** Physical address of an aligned read of `lin` that hits the TLB and RAM, or -1. */
   private fastRead(lin: number): number {
     const need = (this.cpl === 3 ? T_USER_R : T_SUP_R) | T_RAM;
-    const e = this.tlbNow()[lin >>> 12];
+    const e = this.activeTlb()[lin >>> 12];
     return (e & need) === need ? (e & -4096) | (lin & 4095) : -1;
   }
 
   /** Physical address of an aligned write of `lin` that hits the TLB, RAM and no code page, or -1. */
   private fastWrite(lin: number): number {
     const need = (this.cpl === 3 ? T_USER_W : T_SUP_W) | T_RAM | T_RAMW;
-    const e = this.tlbNow()[lin >>> 12];
+    const e = this.activeTlb()[lin >>> 12];
     if ((e & need) !== need) return -1;
     const phys = (e & -4096) | (lin & 4095);
     return this.codePages[phys >>> 12] === 0 ? phys : -1;
@@ -524,15 +524,15 @@ export class Cpu {
     if (this.compiledAccess) {
       // The store would be abandoned (see `compiledAccess`): abandon now,
       // before the instruction changes anything.
-      this.probeCompiledStore(lin, 1);
-      this.probeCompiledStore((lin + size - 1) >>> 0, 1);
+      this.probeCompiledStore(lin);
+      this.probeCompiledStore((lin + size - 1) >>> 0);
     }
   }
 
-  private probeCompiledStore(lin: number, len: number): void {
+  private probeCompiledStore(lin: number): void {
     const phys = this.cr0 & CR0_PG ? this.walker.translate(lin, true) : lin;
-    if (!this.isRam(phys, len)) throw ABANDON;
-    if (this.codePages[phys >>> 12] && this.storeHitsCode?.(phys, len)) throw ABANDON;
+    if (!this.isRam(phys, 1)) throw ABANDON;
+    if (this.codePages[phys >>> 12] && this.storeHitsCode?.(phys, 1)) throw ABANDON;
   }
 
   /** Fetch one code byte at offset `eip` in CS (execute permission, limit). */
@@ -712,11 +712,10 @@ export class Cpu {
    * fetch would be (and faulting as it would), or -1 when it is not in RAM.
    */
   codeAddress(eip: number): number {
-    if (eip > this.segHi[CS]) throw new CpuFault(Vec.GP, 0);
-    const lin = (this.segBase[CS] + eip) >>> 0;
-    if ((lin & ~0xfff) === this.codePage && this.cpl === this.codeCpl) return this.codePhys | (lin & 0xfff);
-    this.fetch8(eip);
-    return (lin & ~0xfff) === this.codePage ? this.codePhys | (lin & 0xfff) : -1;
+    const cached = this.cachedCodeAddress(eip);
+    if (cached >= 0) return cached;
+    this.fetch8(eip); // faults past the limit or on the walk; caches the page when it is RAM
+    return this.cachedCodeAddress(eip);
   }
 
   // --- stack -----------------------------------------------------------

@@ -37,7 +37,7 @@ import { HANDLERS } from "../ops/index.js";
 import { shift } from "../ops/shift.js";
 import type { Handler } from "../ops/table.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../paging.js";
-import { Flow, readsInsnEip } from "./flow.js";
+import { Flow, isRepString, readsInsnEip } from "./flow.js";
 import { callsHandler, FlagUse, flagUse, inlineBranch, inlineForm, producerOf, withCall } from "./inline.js";
 import type { Region } from "./region.js";
 
@@ -136,6 +136,8 @@ export function compileRegion(region: Region, user: boolean, page: readonly (Reg
       count = 0;
       return s;
     };
+    let endedByBranch = false;
+    let previousInline = false;
     for (let j = 0; j < n; j++) {
       const i = b.insns[j];
       const k = insns.length;
@@ -145,48 +147,52 @@ export function compileRegion(region: Region, user: boolean, page: readonly (Reg
       handlers.push(HANDLERS[i.op]);
       offsets.push(off);
       left.push(n - j);
+      // What a fault at this instruction finds uncharged, then this instruction's own cost.
+      const pending = (): void => {
+        pendingCycles.push(cycles);
+        pendingCount.push(count);
+      };
+      const ran = (): void => {
+        cycles += i.cycles;
+        count++;
+      };
       if (flow === Flow.BRANCH) {
         // A compare or test compiled inline just before leaves its operands in locals.
-        const before = j > 0 ? b.insns[j - 1] : null;
-        const producer = before !== null && inlineForm(before, live[j - 1]) !== null ? producerOf(before) : null;
+        const producer = previousInline ? producerOf(b.insns[j - 1]) : null;
         const branch = inlineBranch(i, off + i.len, producer);
         if (branch !== null) {
           // A handler fallback in it runs before this instruction is charged (as in the interpreter).
-          pendingCycles.push(cycles);
-          pendingCount.push(count);
+          pending();
           const call = `k = ${k}; cpu.eip = (B + ${off + i.len}) ${wrap}; h${k}(cpu, i${k});`;
-          cycles += i.cycles;
-          count++;
+          ran();
           body.push(withCall(branch, call), charge(), `cpu.eip = (B + label) ${wrap}; continue;`, "}");
+          endedByBranch = true;
           break;
         }
       }
       const inline = flow === Flow.NEXT ? inlineForm(i, live[j]) : null;
+      previousInline = inline !== null;
       if (inline !== null) {
         // Only its handler fallback can fault (or abandon), and it observes no time.
-        pendingCycles.push(cycles);
-        pendingCount.push(count);
-        cycles += i.cycles;
-        count++;
+        pending();
+        ran();
         body.push(callsHandler(inline) ? withCall(inline, `k = ${k}; h${k}(cpu, i${k});`) : inline);
         continue;
       }
       const line = [`k = ${k};`];
       // What the handler can observe must be exact: the time before it, EIP after it.
       if (flow === Flow.LEAVE || observesTime(i)) line.push(charge());
-      pendingCycles.push(cycles);
-      pendingCount.push(count);
+      pending();
       if (flow !== Flow.NEXT) line.push(`cpu.eip = (B + ${off + i.len}) ${wrap};`);
       if (readsInsnEip(i)) line.push(`i${k}.eip = (B + ${off}) ${wrap};`);
       // A repeated string instruction's bulk paths store without per-access checks: it runs
       // with compiledAccess off, and reports devices and code stores through blockExit.
-      if (flow === Flow.BRANCH && readsInsnEip(i)) line.push(`cpu.compiledAccess = false; h${k}(cpu, i${k}); cpu.compiledAccess = true;`);
+      if (isRepString(i)) line.push(`cpu.compiledAccess = false; h${k}(cpu, i${k}); cpu.compiledAccess = true;`);
       else line.push(`h${k}(cpu, i${k});`);
-      cycles += i.cycles;
-      count++;
+      ran();
       body.push(line.join(" "));
     }
-    if (body[body.length - 1] === "}") continue; // ended by an inline branch
+    if (endedByBranch) continue;
     body.push(charge());
     if (b.flow === Flow.LEAVE) body.push("return null;");
     else if (b.flow === Flow.BRANCH) body.push("if (cpu.blockExit) return null;", "label = cpu.eip - B; continue;");
@@ -202,7 +208,7 @@ export function compileRegion(region: Region, user: boolean, page: readonly (Reg
     "const B = cpu.eip - label;",
     "const r = cpu.regs, R8 = cpu.regs8, R16 = cpu.regs16;",
     "const M8 = cpu.bus.ram, M16 = cpu.ram16, M32 = cpu.ram32, CP = cpu.codePages;",
-    "const T = cpu.cr0 & 0x80000000 ? cpu.walker.tlb : cpu.flatTlb;",
+    "const T = cpu.activeTlb();",
     "const SB = cpu.segBase, RLO = cpu.segReadLo, RHI = cpu.segReadHi, WLO = cpu.segWriteLo, WHI = cpu.segWriteHi;",
     `const RD = ${(user ? T_USER_R : T_SUP_R) | T_RAM}, WR = ${(user ? T_USER_W : T_SUP_W) | T_RAM | T_RAMW};`,
     "let k = -1, a = 0, b = 0, res = 0, o = 0, l = 0, e = 0, p = 0;",

@@ -81,7 +81,7 @@ export function flowOf(i: Insn): Flow {
   return FLOW[i.op];
 }
 
-function isRepString(i: Insn): boolean {
+export function isRepString(i: Insn): boolean {
   const op = i.op;
   return (i.prefixes & (Pfx.REP | Pfx.REPNE)) !== 0 && ((op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf));
 }

@@ -245,10 +245,6 @@ function memoryAlu(i: Insn, flagsLive: boolean): string | null {
   return null;
 }
 
-function op0IsNot(i: Insn): boolean {
-  return i.op === 0xf7 && i.mod === 3 && i.reg === 2;
-}
-
 /** Inline JavaScript for `i` (not a branch), or null for its handler. */
 export function inlineForm(i: Insn, flagsLive: boolean): string | null {
   const narrow = narrowMove(i);
@@ -260,7 +256,7 @@ export function inlineForm(i: Insn, flagsLive: boolean): string | null {
     const flagless = flaglessForm(i);
     if (flagless !== null) return flagless;
   }
-  if (op0IsNot(i)) return `r[${i.rm}] = ~r[${i.rm}];`; // NOT changes no flags
+  if (i.op === 0xf7 && i.mod === 3 && i.reg === 2) return `r[${i.rm}] = ~r[${i.rm}];`; // NOT changes no flags
   if (i.op === 0x84 && i.mod === 3) {
     return `res = R8[${reg8(i.rm)}] & R8[${reg8(i.reg)}];${flagsLive ? " lazyLogic(cpu, res, 1);" : ""}`;
   }

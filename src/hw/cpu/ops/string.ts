@@ -48,12 +48,6 @@ function hasRep(i: Insn): boolean {
   return (i.prefixes & (Pfx.REP | Pfx.REPNE)) !== 0;
 }
 
-/** True when `len` bytes from `phys` are plain RAM (not MMIO, not past the end). */
-function isRam(cpu: Cpu, phys: number, len: number): boolean {
-  const bus = cpu.bus;
-  return phys + len <= bus.ram.length && (phys >= bus.holeEnd || phys + len <= bus.holeStart);
-}
-
 /**
  * How many whole elements of `size` from offset `off` in `seg` fit in the
  * segment and in the current page, up to `max`; 0 when the next element
@@ -146,7 +140,7 @@ function fastMovs(cpu: Cpu, seg: number, size: number, count: number): number {
         // Translate the source first: its fault comes first in program order.
         s = phys(cpu, (cpu.segBase[seg] + si) >>> 0, false);
         d = phys(cpu, (cpu.segBase[ES] + di) >>> 0, true);
-        if (!isRam(cpu, s, len) || !isRam(cpu, d, len)) n = 0;
+        if (!cpu.isRam(s, len) || !cpu.isRam(d, len)) n = 0;
       }
       if (n === 0) {
         // One element the ordinary way (faults, MMIO, straddling elements).
@@ -245,7 +239,7 @@ function fastStos(cpu: Cpu, size: number, v: number, count: number): number {
       let d = 0;
       if (n > 0) {
         d = phys(cpu, (cpu.segBase[ES] + di) >>> 0, true);
-        if (!isRam(cpu, d, len)) n = 0;
+        if (!cpu.isRam(d, len)) n = 0;
       }
       if (n === 0) {
         cpu.write(ES, di, size, v);

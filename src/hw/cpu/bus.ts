@@ -4,6 +4,8 @@
  * reach it without a call; everything else goes through the bus methods.
  */
 
+import { allocateRam } from "./arena.js";
+
 export type AccessSize = 1 | 2 | 4;
 
 export interface CpuBus {
@@ -38,7 +40,7 @@ export class RamBus implements CpuBus {
   ioWriteHandler: (port: number, size: AccessSize, value: number) => void = () => {};
 
   constructor(bytes: number) {
-    this.ram = new Uint8Array(bytes);
+    this.ram = allocateRam(bytes);
   }
   mmioRead(_addr: number, size: AccessSize): number {
     return size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;

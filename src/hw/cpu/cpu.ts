@@ -14,6 +14,7 @@
  */
 import type { CostProfile } from "../cost/profile.js";
 import { DEFAULT_PROFILE } from "../cost/profiles.js";
+import { type Arena, arenaOf } from "./arena.js";
 import type { AccessSize, CpuBus } from "./bus.js";
 import { checkDataBreakpoints } from "./debug.js";
 import { ABANDON, CpuFault, Vec } from "./fault.js";
@@ -94,9 +95,9 @@ export type Gateway = (cpu: Cpu) => void;
 export class Cpu {
   readonly bus: CpuBus;
   /** General registers EAX..EDI, with 16- and 8-bit views of the same bytes. */
-  readonly regs = new Int32Array(8);
-  readonly regs16 = new Uint16Array(this.regs.buffer);
-  readonly regs8 = new Uint8Array(this.regs.buffer);
+  readonly regs: Int32Array;
+  readonly regs16: Uint16Array;
+  readonly regs8: Uint8Array;
   eip = 0;
 
   // EFLAGS: `flags` holds every bit except the arithmetic ones named in
@@ -114,7 +115,7 @@ export class Cpu {
   // hidden descriptor cache. `segLo`/`segHi` are the valid offset range
   // (expand-down segments have lo > 0; an unusable segment has lo > hi).
   readonly segSel = new Uint16Array(8);
-  readonly segBase = new Uint32Array(8);
+  readonly segBase: Uint32Array;
   readonly segLimit = new Uint32Array(8);
   readonly segAttr = new Uint16Array(8);
   readonly segLo = new Float64Array(8);
@@ -126,10 +127,10 @@ export class Cpu {
    * `off` passes when segReadLo ≤ off and off + size − 1 ≤ segReadHi (an
    * unreadable segment has an empty range), likewise for writes.
    */
-  readonly segReadLo = new Float64Array(8);
-  readonly segReadHi = new Float64Array(8);
-  readonly segWriteLo = new Float64Array(8);
-  readonly segWriteHi = new Float64Array(8);
+  readonly segReadLo: Float64Array;
+  readonly segReadHi: Float64Array;
+  readonly segWriteLo: Float64Array;
+  readonly segWriteHi: Float64Array;
 
   gdtBase = 0;
   gdtLimit = 0xffff;
@@ -214,6 +215,8 @@ export class Cpu {
    * is seen at once.
    */
   readonly codePages: Uint8Array;
+  /** The memory holding RAM (when the bus allocated it with `allocateRam`) and the state above. */
+  readonly arena: Arena;
   /** Called before the store (see DecodeCache.written). */
   onCodeWrite: ((phys: number, len: number) => void) | null = null;
   /** Whether a store of `len` bytes at `phys` would change decoded instructions. */
@@ -245,12 +248,23 @@ export class Cpu {
 
   constructor(bus: CpuBus) {
     this.bus = bus;
-    this.codePages = new Uint8Array((bus.ram.length >>> 12) + 1);
+    // What compiled code reads lives in the arena of the RAM (arena.ts).
+    const arena = arenaOf(bus.ram);
+    this.arena = arena;
+    this.regs = arena.int32(8);
+    this.regs16 = new Uint16Array(this.regs.buffer, this.regs.byteOffset, 16);
+    this.regs8 = new Uint8Array(this.regs.buffer, this.regs.byteOffset, 32);
+    this.segBase = arena.uint32(8);
+    this.segReadLo = arena.float64(8);
+    this.segReadHi = arena.float64(8);
+    this.segWriteLo = arena.float64(8);
+    this.segWriteHi = arena.float64(8);
+    this.codePages = arena.uint8((bus.ram.length >>> 12) + 1);
     if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error("popek needs a little-endian host");
     const ram = bus.ram;
     this.ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >>> 1);
     this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2);
-    this.flatTlb = new Int32Array(1 << 20);
+    this.flatTlb = arena.int32(1 << 20);
     for (let page = 0; page < ram.length >>> 12; page++) {
       if (this.isRam(page << 12, 0x1000)) this.flatTlb[page] = (page << 12) | T_ALL | T_RAM | T_RAMW;
       else if (this.isReadableRam(page << 12, 0x1000)) this.flatTlb[page] = (page << 12) | T_ALL | T_RAM;

@@ -45,7 +45,7 @@ const MAX_TRACKED = 4096;
 
 export class PageWalker {
   /** Per virtual page: the frame (high 20 bits) and the T_* bits; 0 when not cached. */
-  readonly tlb = new Int32Array(1 << 20);
+  readonly tlb: Int32Array;
   /** Virtual page numbers with a TLB entry, so a flush touches only those. */
   private readonly used = new Int32Array(MAX_TRACKED);
   private usedCount = 0;
@@ -53,7 +53,9 @@ export class PageWalker {
   /** Page walks performed (for the cycle model and statistics). */
   walks = 0;
 
-  constructor(private readonly cpu: Cpu) {}
+  constructor(private readonly cpu: Cpu) {
+    this.tlb = cpu.arena.int32(1 << 20);
+  }
 
   /** Linear → physical for an access by the current CPL (or as supervisor when `user` is false). */
   translate(lin: number, write: boolean, user: boolean = this.cpu.cpl === 3): number {

@@ -5,6 +5,7 @@
  * at startup). Unclaimed ports and addresses read as all ones and ignore
  * writes, as an empty ISA bus does.
  */
+import { allocateRam } from "../cpu/arena.js";
 import type { AccessSize, CpuBus } from "../cpu/bus.js";
 import type { Device, Range } from "../devices/device.js";
 
@@ -34,7 +35,7 @@ export class PcBus implements CpuBus {
   charge: (cycles: number) => void = () => {};
 
   constructor(ramBytes: number) {
-    this.ram = new Uint8Array(ramBytes);
+    this.ram = allocateRam(ramBytes);
   }
 
   /** Attach a device's port and MMIO ranges; each MMIO access costs `mmioCycles`. */

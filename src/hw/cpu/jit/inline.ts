@@ -101,12 +101,12 @@ export function flagUse(i: Insn): FlagUse {
   return FlagUse.READS;
 }
 
-/** The effective address of a 32-bit ModRM memory operand, as a JavaScript expression. */
-function ea32(i: Insn): string {
+/** The sum making the effective address of a 32-bit ModRM memory operand (to be wrapped to 32 bits). */
+function eaSum(i: Insn): string {
   let s = String(i.disp | 0);
   if (i.base >= 0) s += ` + r[${i.base}]`;
   if (i.index >= 0) s += i.scale ? ` + (r[${i.index}] << ${i.scale})` : ` + r[${i.index}]`;
-  return `(${s}) | 0`;
+  return s;
 }
 
 /**
@@ -136,7 +136,7 @@ const PHYS = "((e & -4096) | (l & 4095))";
 
 /** `i`'s memory operand as an unsigned offset expression (32-bit addressing only), or null. */
 function memOffset(i: Insn): string | null {
-  return i.adsize === 4 && i.mod !== 3 ? `${ea32(i)} >>> 0` : null;
+  return i.adsize === 4 && i.mod !== 3 ? `(${eaSum(i)}) >>> 0` : null;
 }
 
 /** Memory forms of 32-bit moves, loads into ALU operations, PUSH/POP and MOVZX. */
@@ -275,7 +275,7 @@ export function inlineForm(i: Insn, flagsLive: boolean): string | null {
   if (op === 0x89 && i.mod === 3) return `r[${i.rm}] = r[${i.reg}];`;
   if (op === 0x8b && i.mod === 3) return `r[${i.reg}] = r[${i.rm}];`;
   if (op >= 0xb8 && op <= 0xbf) return `r[${op & 7}] = ${i.imm | 0};`;
-  if (op === 0x8d && i.adsize === 4 && i.mod !== 3) return `r[${i.reg}] = ${ea32(i)};`;
+  if (op === 0x8d && i.adsize === 4 && i.mod !== 3) return `r[${i.reg}] = (${eaSum(i)}) | 0;`;
   return memoryForm(i, flagsLive);
 }
 

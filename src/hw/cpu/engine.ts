@@ -17,9 +17,10 @@ export interface Engine {
   run(budget: number): ExitReason;
 }
 
-export const ENGINE_KINDS = ["jit", "interp"] as const;
+export const ENGINE_KINDS = ["jit", "jit-js", "interp"] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];
 
 export function createEngine(cpu: Cpu, kind: EngineKind): Engine {
-  return kind === "jit" ? new BlockEngine(cpu) : new Interpreter(cpu);
+  if (kind === "interp") return new Interpreter(cpu);
+  return new BlockEngine(cpu, { backend: kind === "jit" ? "wasm" : "js" });
 }

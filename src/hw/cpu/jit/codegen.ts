@@ -50,7 +50,7 @@ export type RegionResult = ExitReason | null | typeof ABANDON | RegionCode;
 export type RegionCode = (cpu: Cpu, label: number) => RegionResult;
 
 /** Per instruction of a region, what a fault there must undo or charge. */
-interface FaultTables {
+export interface FaultTables {
   /** Offset in the page. */
   readonly offsets: Int32Array;
   /** Cycles and instructions executed before it in its block and not yet charged. */
@@ -65,7 +65,7 @@ interface FaultTables {
  * later: by an instruction of the block before one that overwrites them
  * all, or after the block (always assumed).
  */
-function flagsLiveAfter(insns: Insn[]): boolean[] {
+export function flagsLiveAfter(insns: Insn[]): boolean[] {
   const live: boolean[] = new Array(insns.length);
   let needed = true;
   for (let j = insns.length - 1; j >= 0; j--) {
@@ -78,7 +78,7 @@ function flagsLiveAfter(insns: Insn[]): boolean[] {
 }
 
 /** Instructions that read the time (the generated code charges what ran before them first). */
-function observesTime(i: Insn): boolean {
+export function observesTime(i: Insn): boolean {
   return i.op === 0x131 || i.op === 0x132 || i.op === 0x133; // rdtsc, rdmsr, rdpmc
 }
 
@@ -87,7 +87,7 @@ function observesTime(i: Insn): boolean {
  * what ran before it, put EIP on it, give back the steps not taken, and
  * deliver the exception as the interpreter would.
  */
-function fault(cpu: Cpu, e: unknown, base: number, k: number, t: FaultTables): RegionResult {
+export function fault(cpu: Cpu, e: unknown, base: number, k: number, t: FaultTables): RegionResult {
   cpu.compiledAccess = false;
   if (k < 0) throw e;
   cpu.cycles += t.cycles[k];

@@ -26,7 +26,9 @@ import { IF, RF, TF } from "../flags.js";
 import { Interpreter, type InterruptSource } from "../interpreter.js";
 import { raise } from "../interrupts.js";
 import { compileRegion, type RegionCode } from "./codegen.js";
-import { findRegion, MAX_BLOCK } from "./region.js";
+import { findRegion, MAX_BLOCK, MAX_REGION_JS, MAX_REGION_WASM } from "./region.js";
+import { compileRegionWasm } from "./wasm/compile.js";
+import { type Layout, layoutOf } from "./wasm/layout.js";
 
 /** Executions of a block start before it is compiled. */
 const HOT = 10_000;
@@ -57,7 +59,14 @@ export interface BlockEngineOptions {
   readonly hot?: number;
   /** Longest block in instructions (tests use 1 to compile instruction by instruction). */
   readonly maxBlock?: number;
+  /**
+   * What regions become: WebAssembly (default) or JavaScript functions.
+   * WebAssembly needs RAM in the processor's arena; without it, JavaScript.
+   */
+  readonly backend?: Backend;
 }
+
+export type Backend = "wasm" | "js";
 
 export class BlockEngine {
   readonly interpreter: Interpreter;
@@ -66,6 +75,8 @@ export class BlockEngine {
 
   private readonly hot: number;
   private readonly maxBlock: number;
+  /** Where WebAssembly regions find the processor; null: regions are JavaScript. */
+  private readonly layout: Layout | null;
 
   constructor(
     readonly cpu: Cpu,
@@ -73,6 +84,8 @@ export class BlockEngine {
   ) {
     this.hot = Math.min(options.hot ?? HOT, NEVER - 1);
     this.maxBlock = options.maxBlock ?? MAX_BLOCK;
+    const ramInArena = cpu.arena.ramBytes === cpu.bus.ram.length && cpu.bus.ram.buffer === cpu.arena.buffer;
+    this.layout = (options.backend ?? "wasm") === "wasm" && ramInArena ? layoutOf(cpu) : null;
     this.interpreter = new Interpreter(cpu);
     this.interpreter.cache.onPageChanged = (page) => this.pageChanged(page);
   }
@@ -196,7 +209,8 @@ export class BlockEngine {
     // A new region from here. Regions never grow or get rebuilt: a later
     // hot offset gets a region of its own (code may then be compiled twice,
     // which costs less than recompiling).
-    const region = findRegion(cpu, this.interpreter.cache, n, base, cpu.csBig, off, this.maxBlock);
+    const maxRegion = this.layout ? MAX_REGION_WASM : MAX_REGION_JS;
+    const region = findRegion(cpu, this.interpreter.cache, n, base, cpu.csBig, off, this.maxBlock, maxRegion);
     if (region.blocks.length === 0 || region.blocks[0].start !== off) {
       // The instruction here cannot be compiled: never try again while the page is unchanged.
       page.heat[off] = NEVER;
@@ -206,7 +220,7 @@ export class BlockEngine {
       entries = new Array(0x1000).fill(undefined);
       page.entries[mode] = entries;
     }
-    const compiled = compileRegion(region, user, entries);
+    const compiled = this.layout ? compileRegionWasm(cpu, this.layout, region, user, entries) : compileRegion(region, user, entries);
     page.compiled = true;
     this.stats.regionsCompiled++;
     for (const b of region.blocks) entries[b.start] ??= compiled;

@@ -1,0 +1,403 @@
+/**
+ * Turning a region into WebAssembly: the same region, the same blocks, the
+ * same charging and fault tables as the JavaScript code generator
+ * (../codegen.ts), as one WebAssembly function
+ *
+ *   run(label, B, tlb) -> 0 (return to the dispatcher) | 1 (chain: slot LABEL)
+ *
+ * of the shape `loop { switch (label) { case …: block; continue } }`, with
+ * the switch a br_table over the page offsets the region spans.
+ *
+ * Why WebAssembly: V8 compiles it at once (Liftoff) and later optimizes it
+ * without speculation, so code never deoptimizes when a cold path of a
+ * region runs for the first time, which is what limits generated
+ * JavaScript to small regions.
+ *
+ * Registers, segment checks, TLB entries and RAM are read straight from
+ * the arena. The rest of the Cpu (EIP, the lazy flags, the charges) goes
+ * through the slots of `Layout`, copied where control crosses into
+ * TypeScript: every instruction without an inline form calls its handler
+ * through the import `h(k)`, which copies the slots to the Cpu, runs the
+ * handler, and copies them back. A handler's fault unwinds through the
+ * WebAssembly frames to the wrapper, which hands it to the same `fault` as
+ * generated JavaScript, with the instruction `k` the import saw last.
+ */
+import type { Cpu } from "../../cpu.js";
+import { CF, OF, PF, SF, ZF } from "../../flags.js";
+import type { Insn } from "../../insn.js";
+import { HANDLERS } from "../../ops/index.js";
+import type { Handler } from "../../ops/table.js";
+import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
+import { type FaultTables, fault, flagsLiveAfter, observesTime, type RegionCode, type RegionResult } from "../codegen.js";
+import { Flow, isRepString, readsInsnEip } from "../flow.js";
+import { producerOf } from "../inline.js";
+import type { Region } from "../region.js";
+import { Emitter, F, L, LOCALS } from "./forms.js";
+import { type Layout, Slot } from "./layout.js";
+import { Body, moduleBytes, Op, Ty } from "./module.js";
+
+/** What the import `h(k)` does around instruction k's handler. */
+const enum Call {
+  /** Set EIP to the next instruction first (a branch or an instruction that leaves). */
+  SET_EIP = 1,
+  /** The handler reads the instruction's own EIP. */
+  INSN_EIP = 2,
+  /** A repeated string instruction: run with compiledAccess off (codegen.ts). */
+  REP = 4,
+}
+
+/** Reading one flag from the slots as flags.ts reads it from the Cpu (getCF, getZF, ...): 0 or 1. */
+function flagBodies(at: Layout): Body[] {
+  const slotOf = (b: Body, s: Slot) => b.i32(0).mem(Op.i32_load, at.slots + s);
+  /** if the flag is lazy: `compute`, else the stored bit. */
+  const flag = (bit: number, compute: (b: Body) => void): Body => {
+    const b = new Body();
+    slotOf(b, Slot.LAZY).i32(bit).op(Op.i32_and);
+    b.if();
+    compute(b);
+    b.op(Op.return);
+    b.end();
+    slotOf(b, Slot.FLAGS).i32(bit).op(Op.i32_and).i32(0).op(Op.i32_ne);
+    return b;
+  };
+  /** The sign bit of the recorded size: 1 << (8·size − 1). */
+  const sign = (b: Body) => slotOf(b.i32(1), Slot.LZSIZE).i32(3).op(Op.i32_shl).i32(1).op(Op.i32_sub).op(Op.i32_shl);
+  const cf = flag(CF, (b) => {
+    const wide = (s: Slot) => slotOf(b, s).op(Op.i64_extend_i32_u);
+    slotOf(b, Slot.LZOP).op(Op.i32_eqz);
+    b.if();
+    // ADD: dst + src + cin > mask(size); mask = size 4 ? 0xffffffff : (1 << 8·size) − 1
+    wide(Slot.LZDST);
+    wide(Slot.LZSRC);
+    b.op(Op.i64_add);
+    wide(Slot.LZCIN);
+    b.op(Op.i64_add);
+    b.i32(-1).i32(1);
+    slotOf(b, Slot.LZSIZE).i32(3).op(Op.i32_shl).op(Op.i32_shl).i32(1).op(Op.i32_sub);
+    slotOf(b, Slot.LZSIZE).i32(4).op(Op.i32_eq);
+    b.op(Op.select, Op.i64_extend_i32_u, Op.i64_gt_u, Op.return);
+    b.end();
+    slotOf(b, Slot.LZOP).i32(1).op(Op.i32_eq);
+    b.if();
+    // SUB: dst < src + cin
+    wide(Slot.LZDST);
+    wide(Slot.LZSRC);
+    wide(Slot.LZCIN);
+    b.op(Op.i64_add, Op.i64_lt_u, Op.return);
+    b.end();
+    b.i32(0);
+  });
+  const zf = flag(ZF, (b) => slotOf(b, Slot.LZRES).op(Op.i32_eqz));
+  const sf = flag(SF, (b) => {
+    slotOf(b, Slot.LZRES);
+    sign(b);
+    b.op(Op.i32_and).i32(0).op(Op.i32_ne);
+  });
+  const of = flag(OF, (b) => {
+    const dst = () => slotOf(b, Slot.LZDST);
+    const src = () => slotOf(b, Slot.LZSRC);
+    const res = () => slotOf(b, Slot.LZRES);
+    slotOf(b, Slot.LZOP).op(Op.i32_eqz);
+    b.if();
+    // ADD: (dst ^ res) & (src ^ res) & sign
+    dst();
+    res().op(Op.i32_xor);
+    src();
+    res().op(Op.i32_xor, Op.i32_and);
+    sign(b);
+    b.op(Op.i32_and).i32(0).op(Op.i32_ne, Op.return);
+    b.end();
+    slotOf(b, Slot.LZOP).i32(1).op(Op.i32_eq);
+    b.if();
+    // SUB: (dst ^ src) & (dst ^ res) & sign
+    dst();
+    src().op(Op.i32_xor);
+    dst();
+    res().op(Op.i32_xor, Op.i32_and);
+    sign(b);
+    b.op(Op.i32_and).i32(0).op(Op.i32_ne, Op.return);
+    b.end();
+    b.i32(0);
+  });
+  // PF: even parity of the low byte.
+  const pf = flag(PF, (b) => slotOf(b, Slot.LZRES).i32(0xff).op(Op.i32_and, Op.i32_popcnt).i32(1).op(Op.i32_and, Op.i32_eqz));
+  return [cf, zf, sf, of, pf];
+}
+
+/**
+ * Compile `region` for CPL 3 (`user`) or not, as `compileRegion` does, into
+ * WebAssembly on the processor's arena; `page` is the page's compiled code
+ * by block start, for chaining.
+ */
+export function compileRegionWasm(
+  cpu: Cpu,
+  at: Layout,
+  region: Region,
+  user: boolean,
+  page: readonly (RegionCode | undefined)[],
+): RegionCode {
+  const insns: Insn[] = [];
+  const handlers: Handler[] = [];
+  const offsets: number[] = [];
+  const pendingCycles: number[] = [];
+  const pendingCount: number[] = [];
+  const left: number[] = [];
+  const calls: number[] = [];
+
+  const b = new Body();
+  const rd = (user ? T_USER_R : T_SUP_R) | T_RAM;
+  const wr = (user ? T_USER_W : T_SUP_W) | T_RAM | T_RAMW;
+  const em = new Emitter(b, at, rd, wr);
+  const wrap = region.blocks[0]?.insns[0]?.big === false ? 0xffff : -1;
+  const setEip = (label: () => void) =>
+    em.setSlot(Slot.EIP, () => {
+      b.get(L.B);
+      label();
+      b.op(Op.i32_add).i32(wrap).op(Op.i32_and);
+    });
+
+  const starts = region.blocks.map((blk) => blk.start);
+  const min = Math.min(...starts);
+  const max = Math.max(...starts);
+
+  const top = b.loop();
+  const otherwise = b.block();
+  const cases: number[] = [];
+  for (let j = region.blocks.length - 1; j >= 0; j--) cases[j] = b.block();
+  // The switch: label − min indexes a table of the region's span.
+  const table: number[] = [];
+  for (let off = min; off <= max; off++) {
+    const j = starts.indexOf(off);
+    table.push(j >= 0 ? cases[j] : otherwise);
+  }
+  b.get(L.LABEL).i32(min).op(Op.i32_sub).brTable(table, otherwise);
+
+  for (const blk of region.blocks) {
+    b.end(); // case j starts here
+    const n = blk.insns.length;
+    // Not enough steps left: the dispatcher interprets them.
+    em.slot(Slot.LEFT).b.i32(n).op(Op.i32_lt_s);
+    b.if();
+    setEip(() => b.i32(blk.start));
+    b.i32(0).op(Op.return);
+    b.end();
+    em.setSlot(Slot.LEFT, () => em.slot(Slot.LEFT).b.i32(n).op(Op.i32_sub));
+
+    let cycles = 0;
+    let count = 0;
+    const charge = (): void => {
+      if (count) em.addF(Slot.CYCLES, cycles).addF(Slot.COUNT, count);
+      cycles = 0;
+      count = 0;
+    };
+    const live = flagsLiveAfter(blk.insns);
+    let endedByBranch = false;
+    let previousInline = false;
+    for (let q = 0; q < n; q++) {
+      const i = blk.insns[q];
+      const k = insns.length;
+      const off = blk.offsets[q];
+      const next = off + i.len;
+      const flow = q === n - 1 ? blk.flow : Flow.NEXT;
+      insns.push(i);
+      handlers.push(HANDLERS[i.op]);
+      offsets.push(off);
+      left.push(n - q);
+      calls.push((flow !== Flow.NEXT ? Call.SET_EIP : 0) | (readsInsnEip(i) ? Call.INSN_EIP : 0) | (isRepString(i) ? Call.REP : 0));
+      const pending = (): void => {
+        pendingCycles.push(cycles);
+        pendingCount.push(count);
+      };
+      const ran = (): void => {
+        cycles += i.cycles;
+        count++;
+      };
+      const handler = (): void => {
+        b.i32(k).call(F.HANDLER).op(Op.drop);
+      };
+      // After a handler that moved EIP: go where it points.
+      const labelFromEip = (): void => {
+        em.slot(Slot.EIP).b.get(L.B).op(Op.i32_sub).set(L.LABEL);
+      };
+
+      if (flow === Flow.BRANCH) {
+        const producer = previousInline ? producerOf(blk.insns[q - 1]) : null;
+        const branched = branch(em, i, next, producer, k, labelFromEip);
+        if (branched) {
+          pending();
+          ran();
+          charge();
+          setEip(() => b.get(L.LABEL));
+          b.br(top);
+          endedByBranch = true;
+          break;
+        }
+      }
+      if (flow === Flow.NEXT && em.form(i, live[q], handler)) {
+        // Only its handler fallback can fault (or abandon), and it observes no time.
+        pending();
+        ran();
+        previousInline = true;
+        continue;
+      }
+      previousInline = false;
+      if (flow === Flow.LEAVE || observesTime(i)) charge();
+      pending();
+      b.i32(k).call(F.HANDLER);
+      ran();
+      if (flow === Flow.BRANCH) b.set(L.T);
+      else b.op(Op.drop);
+      if (flow === Flow.BRANCH) {
+        charge();
+        b.get(L.T);
+        b.if();
+        b.i32(0).op(Op.return);
+        b.end();
+        labelFromEip();
+        b.br(top);
+        endedByBranch = true;
+      }
+    }
+    if (!endedByBranch) {
+      charge();
+      if (blk.flow === Flow.LEAVE) b.i32(0).op(Op.return);
+      else {
+        b.i32(blk.end).set(L.LABEL);
+        setEip(() => b.get(L.LABEL));
+        b.br(top);
+      }
+    }
+  }
+  b.end(); // otherwise: another region of the page may have the block
+  em.setSlot(Slot.LABEL, () => b.get(L.LABEL));
+  b.i32(1).op(Op.return);
+  b.end(); // loop
+  b.op(Op.unreachable);
+
+  const bytes = moduleBytes(
+    at.pages,
+    [{ name: "h", params: [Ty.I32], results: [Ty.I32] }],
+    [
+      ...flagBodies(at).map((body) => ({ params: [], results: [Ty.I32], locals: [], body })),
+      { params: [Ty.I32, Ty.I32, Ty.I32], results: [Ty.I32], locals: new Array(LOCALS).fill(Ty.I32), body: b, export: "run" },
+    ],
+  );
+
+  const tables: FaultTables = {
+    offsets: Int32Array.from(offsets),
+    cycles: Float64Array.from(pendingCycles),
+    count: Int32Array.from(pendingCount),
+    left: Int32Array.from(left),
+  };
+  const kinds = Uint8Array.from(calls);
+  const eipOf = wrap === -1 ? (x: number) => x >>> 0 : (x: number) => x & 0xffff;
+  let base = 0;
+  let current = -1;
+  const h = (k: number): number => {
+    current = k;
+    at.toCpu(cpu);
+    const kind = kinds[k];
+    const insn = insns[k];
+    if (kind & Call.SET_EIP) cpu.eip = eipOf(base + offsets[k] + insn.len);
+    if (kind & Call.INSN_EIP) insn.eip = eipOf(base + offsets[k]);
+    if (kind & Call.REP) {
+      cpu.compiledAccess = false;
+      handlers[k](cpu, insn);
+      cpu.compiledAccess = true;
+    } else handlers[k](cpu, insn);
+    at.fromCpu(cpu);
+    return cpu.blockExit ? 1 : 0;
+  };
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: cpu.arena.memory }, f: { h } });
+  const run = instance.exports.run as (label: number, base: number, tlb: number) => number;
+
+  return function region(c: Cpu, label: number): RegionResult {
+    base = c.eip - label;
+    current = -1;
+    at.fromCpu(c);
+    at.left = c.jitLeft;
+    let r: number;
+    try {
+      r = run(label, base, c.activeTlb().byteOffset);
+    } catch (e) {
+      c.jitLeft = at.left;
+      return fault(c, e, base, current, tables);
+    }
+    at.toCpu(c);
+    c.eip = at.eip;
+    c.jitLeft = at.left;
+    if (r === 1) {
+      const next = page[at.label];
+      if (next !== undefined) {
+        c.jitLabel = at.label;
+        return next;
+      }
+    }
+    return null;
+  };
+}
+
+/**
+ * A near branch inline (../inline.ts inlineBranch): leaves the offset it
+ * goes to in LABEL and returns true, or emits nothing and returns false.
+ */
+function branch(em: Emitter, i: Insn, next: number, producer: ReturnType<typeof producerOf>, k: number, labelFromEip: () => void): boolean {
+  const b = em.b;
+  const op = i.op;
+  const rel8 = (i.imm << 24) >> 24;
+  const inPage = (t: number): boolean => t >= 0 && t < 0x1000;
+  if (i.opsize !== 4) return false;
+  const jcc = (t: number): boolean => {
+    if (!inPage(t) || !inPage(next)) return false;
+    b.i32(t).i32(next);
+    em.condition(op & 15, producer);
+    b.op(Op.select).set(L.LABEL);
+    return true;
+  };
+  if (op >= 0x70 && op <= 0x7f) return jcc(next + rel8);
+  if (op >= 0x180 && op <= 0x18f) return jcc(next + (i.imm | 0));
+  if (op === 0xeb || op === 0xe9) {
+    const t = next + (op === 0xeb ? rel8 : i.imm | 0);
+    if (!inPage(t)) return false;
+    b.i32(t).set(L.LABEL);
+    return true;
+  }
+  const slow = (): void => {
+    b.i32(k).call(F.HANDLER).op(Op.drop);
+    labelFromEip();
+  };
+  if (op === 0xe8) {
+    const t = next + (i.imm | 0);
+    if (!inPage(t)) return false;
+    em.stackAccess(
+      true,
+      () => {
+        b.get(L.P).get(L.B).i32(next).op(Op.i32_add).mem(Op.i32_store, 0);
+        em.setReg(4, () => b.get(L.O));
+        b.i32(t).set(L.LABEL);
+      },
+      slow,
+    );
+    return true;
+  }
+  if (op === 0xc3) {
+    // The return address must be in the page; anything else is the handler's.
+    const done = b.block();
+    const miss = b.block();
+    em.stackAccess(
+      false,
+      () => {
+        b.get(L.P).mem(Op.i32_load, 0).get(L.B).op(Op.i32_sub).tee(L.T).i32(0x1000).op(Op.i32_ge_u).brIf(miss);
+        b.get(L.T).set(L.LABEL);
+        em.setReg(4, () => b.get(L.O).i32(4).op(Op.i32_add));
+        b.br(done);
+      },
+      () => b.br(miss),
+    );
+    b.end();
+    slow();
+    b.end();
+    return true;
+  }
+  return false;
+}

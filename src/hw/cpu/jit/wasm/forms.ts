@@ -1,0 +1,600 @@
+/**
+ * Inline forms as WebAssembly: the same instructions, with the same
+ * semantics and the same fast-path checks, as the JavaScript forms of
+ * ../inline.ts. Each form either emits code and returns true, or emits
+ * nothing and returns false (the caller calls the handler). A form with a
+ * memory operand takes the handler (`slow`) when its fast path does not
+ * apply; the handler then makes the access in full.
+ *
+ * The flags are recorded into the slots as flags.ts records them into the
+ * Cpu (lazyAdd, lazySub, lazyLogic, lazyIncDec), and only where the
+ * liveness pass says a later instruction may read them.
+ */
+import { AF, ARITH, CF, OF, PF, SF, ZF } from "../../flags.js";
+import { type Insn, Pfx } from "../../insn.js";
+import { AluOp } from "../../ops/alu.js";
+import type { Producer } from "../inline.js";
+import type { Layout } from "./layout.js";
+import { Slot } from "./layout.js";
+import { type Body, Op } from "./module.js";
+
+/** Locals of a region function (parameters first). */
+export const enum L {
+  LABEL = 0,
+  B = 1,
+  TLB = 2,
+  O = 3,
+  LIN = 4,
+  E = 5,
+  P = 6,
+  A = 7,
+  BB = 8,
+  RES = 9,
+  T = 10,
+}
+export const LOCALS = 8;
+
+/** Function indices: the imports, then the helpers defined in the module. */
+export const enum F {
+  HANDLER = 0,
+  GET_CF = 1,
+  GET_ZF = 2,
+  GET_SF = 3,
+  GET_OF = 4,
+  GET_PF = 5,
+}
+
+const ALU_OP: Record<number, Op> = {
+  [AluOp.ADD]: Op.i32_add,
+  [AluOp.OR]: Op.i32_or,
+  [AluOp.AND]: Op.i32_and,
+  [AluOp.SUB]: Op.i32_sub,
+  [AluOp.XOR]: Op.i32_xor,
+  [AluOp.CMP]: Op.i32_sub,
+};
+
+/** Lazy-flag kinds (flags.ts Lz). */
+const LZ_ADD = 0;
+const LZ_SUB = 1;
+const LZ_LOGIC = 2;
+
+function reg8(reg: number): number {
+  return ((reg & 3) << 2) | (reg >> 2);
+}
+
+function plain32(i: Insn): boolean {
+  return i.opsize === 4 && (i.prefixes & Pfx.LOCK) === 0;
+}
+
+export class Emitter {
+  constructor(
+    readonly b: Body,
+    readonly at: Layout,
+    /** T_* bits a read / a write needs at the compiled privilege. */
+    readonly rd: number,
+    readonly wr: number,
+  ) {}
+
+  // --- registers and slots ------------------------------------------------
+
+  reg(n: number): this {
+    this.b.i32(0).mem(Op.i32_load, this.at.regs + 4 * n);
+    return this;
+  }
+  /** Store the value that `value` pushes into register n. */
+  setReg(n: number, value: () => void): this {
+    this.b.i32(0);
+    value();
+    this.b.mem(Op.i32_store, this.at.regs + 4 * n);
+    return this;
+  }
+  slot(s: Slot): this {
+    this.b.i32(0).mem(Op.i32_load, this.at.slots + s);
+    return this;
+  }
+  setSlot(s: Slot, value: () => void): this {
+    this.b.i32(0);
+    value();
+    this.b.mem(Op.i32_store, this.at.slots + s);
+    return this;
+  }
+  /** Add `n` to a float64 slot (a charge). */
+  addF(s: Slot, n: number): this {
+    this.b
+      .i32(0)
+      .i32(0)
+      .mem(Op.f64_load, this.at.slots + s)
+      .f64(n)
+      .op(Op.f64_add)
+      .mem(Op.f64_store, this.at.slots + s);
+    return this;
+  }
+
+  /** The lazy-flag record of one operation, from the locals A, BB, RES (flags.ts). */
+  lazy(kind: number, size: number, lazyBits = ARITH): void {
+    const logic = kind === LZ_LOGIC;
+    this.setSlot(Slot.LZOP, () => this.b.i32(kind));
+    this.setSlot(Slot.LZDST, () => (logic ? this.b.i32(0) : this.b.get(L.A)));
+    this.setSlot(Slot.LZSRC, () => (logic ? this.b.i32(0) : this.b.get(L.BB)));
+    this.setSlot(Slot.LZRES, () => this.b.get(L.RES));
+    this.setSlot(Slot.LZCIN, () => this.b.i32(0));
+    this.setSlot(Slot.LZSIZE, () => this.b.i32(size));
+    this.setSlot(Slot.LAZY, () => this.b.i32(lazyBits));
+  }
+
+  private aluFlags(op: number): void {
+    this.lazy(op === AluOp.ADD ? LZ_ADD : op === AluOp.SUB || op === AluOp.CMP ? LZ_SUB : LZ_LOGIC, 4);
+  }
+
+  /** INC/DEC: CF keeps its value, frozen first if it was lazy (lazyIncDec). */
+  private incDecFlags(dec: boolean): void {
+    const b = this.b;
+    this.slot(Slot.LAZY).b.i32(CF).op(Op.i32_and);
+    b.if();
+    this.setSlot(Slot.FLAGS, () => {
+      this.slot(Slot.FLAGS).b.i32(~CF).op(Op.i32_and);
+      b.call(F.GET_CF).op(Op.i32_or);
+    });
+    b.end();
+    this.b.i32(1).set(L.BB);
+    this.lazy(dec ? LZ_SUB : LZ_ADD, 4, ARITH & ~CF);
+  }
+
+  // --- memory --------------------------------------------------------------
+
+  /** Push the 32-bit effective address of `i`'s ModRM memory operand. */
+  private ea(i: Insn): void {
+    const b = this.b;
+    b.i32(i.disp | 0);
+    if (i.base >= 0) this.reg(i.base).b.op(Op.i32_add);
+    if (i.index >= 0) {
+      this.reg(i.index);
+      if (i.scale) b.i32(i.scale).op(Op.i32_shl);
+      b.op(Op.i32_add);
+    }
+  }
+
+  /**
+   * The fast-path checks of an access of `size` bytes at offset O in
+   * segment `seg`: branch to `slow` unless they pass, leaving the physical
+   * address in P. The checks of Cpu.fastRead / fastWrite, in their order.
+   */
+  private guard(seg: number, size: number, write: boolean, slow: number): void {
+    const b = this.b;
+    const at = this.at;
+    const lo = (write ? at.writeLo : at.readLo) + 8 * seg;
+    const hi = (write ? at.writeHi : at.readHi) + 8 * seg;
+    const need = write ? this.wr : this.rd;
+    b.get(L.O).op(Op.f64_convert_i32_u).i32(0).mem(Op.f64_load, lo).op(Op.f64_lt).brIf(slow);
+    b.get(L.O)
+      .op(Op.f64_convert_i32_u)
+      .f64(size - 1)
+      .op(Op.f64_add)
+      .i32(0)
+      .mem(Op.f64_load, hi)
+      .op(Op.f64_gt)
+      .brIf(slow);
+    b.i32(0)
+      .mem(Op.i32_load, at.segBase + 4 * seg)
+      .get(L.O)
+      .op(Op.i32_add)
+      .tee(L.LIN);
+    b.i32(12).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).get(L.TLB).op(Op.i32_add).mem(Op.i32_load, 0).tee(L.E);
+    b.i32(need).op(Op.i32_and).i32(need).op(Op.i32_ne).brIf(slow);
+    if (size > 1)
+      b.get(L.LIN)
+        .i32(size - 1)
+        .op(Op.i32_and)
+        .brIf(slow);
+    b.get(L.E).i32(-4096).op(Op.i32_and).get(L.LIN).i32(4095).op(Op.i32_and).op(Op.i32_or).tee(L.P);
+    if (write) b.i32(12).op(Op.i32_shr_u).mem(Op.i32_load8_u, at.codePages).brIf(slow);
+    else b.op(Op.drop);
+  }
+
+  /**
+   * A memory form: `offset` pushes the offset, `fast` runs with the physical
+   * address in P; otherwise `slow` (the handler call) runs.
+   */
+  private access(seg: number, size: number, write: boolean, offset: () => void, fast: () => void, slow: () => void): void {
+    const b = this.b;
+    const done = b.block();
+    const miss = b.block();
+    offset();
+    b.set(L.O);
+    this.guard(seg, size, write, miss);
+    fast();
+    b.br(done);
+    b.end();
+    slow();
+    b.end();
+  }
+
+  private load(size: number): void {
+    this.b.get(L.P).mem(size === 4 ? Op.i32_load : size === 2 ? Op.i32_load16_u : Op.i32_load8_u, 0);
+  }
+  private store(size: number, value: () => void): void {
+    this.b.get(L.P);
+    value();
+    this.b.mem(size === 4 ? Op.i32_store : size === 2 ? Op.i32_store16 : Op.i32_store8, 0);
+  }
+
+  // --- the forms -----------------------------------------------------------
+
+  /** ALU `op` on register `dst` with the value `src` pushes. */
+  private alu(op: number, dst: number, src: () => void, flagsLive: boolean): boolean {
+    const code = ALU_OP[op];
+    if (code === undefined) return false;
+    const b = this.b;
+    this.reg(dst).b.set(L.A);
+    src();
+    b.set(L.BB);
+    b.get(L.A).get(L.BB).op(code).set(L.RES);
+    if (op !== AluOp.CMP) this.setReg(dst, () => b.get(L.RES));
+    if (flagsLive) this.aluFlags(op);
+    return true;
+  }
+
+  /** `i` inline, with `slow` as its handler fallback; false when it has no inline form. */
+  form(i: Insn, flagsLive: boolean, slow: () => void): boolean {
+    const b = this.b;
+    const op = i.op;
+    const mem = i.adsize === 4 && i.mod !== 3;
+    const offset = () => this.ea(i);
+    const r8 = (n: number) => this.b.i32(0).mem(Op.i32_load8_u, this.at.regs + reg8(n));
+    const setR8 = (n: number, value: () => void) => {
+      b.i32(0);
+      value();
+      b.mem(Op.i32_store8, this.at.regs + reg8(n));
+    };
+
+    // Moves of 8- and 16-bit operands.
+    if (!(i.prefixes & (Pfx.LOCK | Pfx.REP | Pfx.REPNE))) {
+      if (op === 0x88 && i.mod === 3) {
+        setR8(i.rm, () => r8(i.reg));
+        return true;
+      }
+      if (op === 0x8a && i.mod === 3) {
+        setR8(i.reg, () => r8(i.rm));
+        return true;
+      }
+      if (op >= 0xb0 && op <= 0xb7) {
+        setR8(op & 7, () => b.i32(i.imm & 0xff));
+        return true;
+      }
+      if (op === 0x8a && mem) {
+        this.access(i.seg, 1, false, offset, () => setR8(i.reg, () => this.load(1)), slow);
+        return true;
+      }
+      if (op === 0x88 && mem) {
+        this.access(i.seg, 1, true, offset, () => this.store(1, () => r8(i.reg)), slow);
+        return true;
+      }
+      if (i.opsize === 2 && mem && op === 0x8b) {
+        const r16 = this.at.regs + (i.reg << 2);
+        this.access(
+          i.seg,
+          2,
+          false,
+          offset,
+          () => {
+            b.i32(0);
+            this.load(2);
+            b.mem(Op.i32_store16, r16);
+          },
+          slow,
+        );
+        return true;
+      }
+      if (i.opsize === 2 && mem && op === 0x89) {
+        const r16 = this.at.regs + (i.reg << 2);
+        this.access(i.seg, 2, true, offset, () => this.store(2, () => b.i32(0).mem(Op.i32_load16_u, r16)), slow);
+        return true;
+      }
+    }
+    if (!plain32(i)) return false;
+
+    // SHL/SHR/SAR of a register by a constant, flags as ops/shift.ts sets them.
+    if (flagsLive && (op === 0xc1 || op === 0xd1) && i.mod === 3 && (i.reg === 4 || i.reg === 5 || i.reg === 7)) {
+      const count = (op === 0xd1 ? 1 : i.imm) & 31;
+      if (count === 0) return true;
+      const kind = i.reg === 4 ? Op.i32_shl : i.reg === 5 ? Op.i32_shr_u : Op.i32_shr_s;
+      // t: the value after count − 1 steps; CF is the bit the last step moves out.
+      this.reg(i.rm)
+        .b.i32(count - 1)
+        .op(kind)
+        .tee(L.A)
+        .i32(1)
+        .op(kind)
+        .set(L.RES);
+      this.setReg(i.rm, () => b.get(L.RES));
+      this.setSlot(Slot.FLAGS, () => {
+        this.slot(Slot.FLAGS)
+          .b.i32(~(CF | OF | AF))
+          .op(Op.i32_and);
+        if (i.reg === 4) b.get(L.A).i32(31).op(Op.i32_shr_u);
+        else b.get(L.A).i32(1).op(Op.i32_and);
+        b.op(Op.i32_or);
+        if (i.reg !== 7) b.get(L.A).get(L.RES).op(Op.i32_xor).i32(31).op(Op.i32_shr_u).i32(11).op(Op.i32_shl, Op.i32_or);
+      });
+      this.setSlot(Slot.LZOP, () => b.i32(LZ_LOGIC));
+      this.setSlot(Slot.LZRES, () => b.get(L.RES));
+      this.setSlot(Slot.LZSIZE, () => b.i32(4));
+      this.setSlot(Slot.LAZY, () => b.i32(SF | ZF | PF));
+      return true;
+    }
+    // Shifts by a constant and IMUL whose flags nobody reads.
+    if (!flagsLive && (op === 0xc1 || op === 0xd1) && i.mod === 3) {
+      const count = (op === 0xd1 ? 1 : i.imm) & 31;
+      const kind = i.reg === 4 ? Op.i32_shl : i.reg === 5 ? Op.i32_shr_u : i.reg === 7 ? Op.i32_shr_s : 0;
+      if (count === 0) return true;
+      if (kind === 0) return false;
+      this.setReg(i.rm, () => this.reg(i.rm).b.i32(count).op(kind));
+      return true;
+    }
+    if (!flagsLive && op === 0x1af && i.mod === 3) {
+      this.setReg(i.reg, () => this.reg(i.reg).reg(i.rm).b.op(Op.i32_mul));
+      return true;
+    }
+    if (op === 0xf7 && i.mod === 3 && i.reg === 2) {
+      this.setReg(i.rm, () => this.reg(i.rm).b.i32(-1).op(Op.i32_xor));
+      return true;
+    }
+    if (op === 0x84 && i.mod === 3) {
+      r8(i.rm);
+      r8(i.reg);
+      b.op(Op.i32_and).set(L.RES);
+      if (flagsLive) this.lazy(LZ_LOGIC, 1);
+      return true;
+    }
+
+    // Read-modify-write on memory, CMP memory with an immediate, INC/DEC memory.
+    if (mem && op < 0x40 && (op & 7) === 1 && ALU_OP[op >> 3] !== undefined) {
+      const k = op >> 3;
+      this.access(
+        i.seg,
+        4,
+        k !== AluOp.CMP,
+        offset,
+        () => {
+          this.load(4);
+          b.set(L.A);
+          this.reg(i.reg).b.set(L.BB);
+          b.get(L.A).get(L.BB).op(ALU_OP[k]).set(L.RES);
+          if (k !== AluOp.CMP) this.store(4, () => b.get(L.RES));
+          if (flagsLive) this.aluFlags(k);
+        },
+        slow,
+      );
+      return true;
+    }
+    if (mem && (op === 0x81 || op === 0x83) && i.reg === AluOp.CMP) {
+      const imm = op === 0x83 ? (i.imm << 24) >> 24 : i.imm | 0;
+      this.access(
+        i.seg,
+        4,
+        false,
+        offset,
+        () => {
+          this.load(4);
+          b.set(L.A).i32(imm).set(L.BB);
+          b.get(L.A).get(L.BB).op(Op.i32_sub).set(L.RES);
+          if (flagsLive) this.aluFlags(AluOp.CMP);
+        },
+        slow,
+      );
+      return true;
+    }
+    if (mem && op === 0xff && (i.reg === 0 || i.reg === 1)) {
+      const dec = i.reg === 1;
+      this.access(
+        i.seg,
+        4,
+        true,
+        offset,
+        () => {
+          this.load(4);
+          b.tee(L.A)
+            .i32(1)
+            .op(dec ? Op.i32_sub : Op.i32_add)
+            .set(L.RES);
+          this.store(4, () => b.get(L.RES));
+          this.incDecFlags(dec);
+        },
+        slow,
+      );
+      return true;
+    }
+
+    // Register ALU forms.
+    if (op < 0x40 && (op & 7) <= 5) {
+      const k = op >> 3;
+      switch (op & 7) {
+        case 1:
+          if (i.mod === 3) return this.alu(k, i.rm, () => this.reg(i.reg), flagsLive);
+          break;
+        case 3:
+          if (i.mod === 3) return this.alu(k, i.reg, () => this.reg(i.rm), flagsLive);
+          if (mem && ALU_OP[k] !== undefined) {
+            this.access(i.seg, 4, false, offset, () => this.alu(k, i.reg, () => this.load(4), flagsLive), slow);
+            return true;
+          }
+          break;
+        case 5:
+          return this.alu(k, 0, () => b.i32(i.imm | 0), flagsLive);
+      }
+    }
+    if ((op === 0x81 || op === 0x83) && i.mod === 3) {
+      const imm = op === 0x83 ? (i.imm << 24) >> 24 : i.imm | 0;
+      return this.alu(i.reg, i.rm, () => b.i32(imm), flagsLive);
+    }
+    if ((op === 0x85 && i.mod === 3) || op === 0xa9) {
+      if (op === 0x85) this.reg(i.rm).reg(i.reg);
+      else this.reg(0).b.i32(i.imm | 0);
+      b.op(Op.i32_and).set(L.RES);
+      if (flagsLive) this.lazy(LZ_LOGIC, 4);
+      return true;
+    }
+    if (op >= 0x40 && op <= 0x4f) {
+      const n = op & 7;
+      const dec = op >= 0x48;
+      this.reg(n)
+        .b.tee(L.A)
+        .i32(1)
+        .op(dec ? Op.i32_sub : Op.i32_add)
+        .set(L.RES);
+      this.setReg(n, () => b.get(L.RES));
+      this.incDecFlags(dec);
+      return true;
+    }
+    if (op === 0x89 && i.mod === 3) {
+      this.setReg(i.rm, () => this.reg(i.reg));
+      return true;
+    }
+    if (op === 0x8b && i.mod === 3) {
+      this.setReg(i.reg, () => this.reg(i.rm));
+      return true;
+    }
+    if (op >= 0xb8 && op <= 0xbf) {
+      this.setReg(op & 7, () => b.i32(i.imm | 0));
+      return true;
+    }
+    if (op === 0x8d && mem) {
+      this.setReg(i.reg, offset);
+      return true;
+    }
+
+    // 32-bit memory moves, loads into ALU operations, CMP memory with a register.
+    if (op === 0x8b && mem) {
+      this.access(i.seg, 4, false, offset, () => this.setReg(i.reg, () => this.load(4)), slow);
+      return true;
+    }
+    if (op === 0x89 && mem) {
+      this.access(i.seg, 4, true, offset, () => this.store(4, () => this.reg(i.reg)), slow);
+      return true;
+    }
+    if (op === 0xc7 && mem && i.reg === 0) {
+      this.access(i.seg, 4, true, offset, () => this.store(4, () => b.i32(i.imm | 0)), slow);
+      return true;
+    }
+    if (op === 0x39 && mem) {
+      this.access(
+        i.seg,
+        4,
+        false,
+        offset,
+        () => {
+          this.load(4);
+          b.set(L.A);
+          this.reg(i.reg).b.set(L.BB);
+          b.get(L.A).get(L.BB).op(Op.i32_sub).set(L.RES);
+          if (flagsLive) this.aluFlags(AluOp.CMP);
+        },
+        slow,
+      );
+      return true;
+    }
+    if (op === 0x1b6 || op === 0x1b7) {
+      const size = op === 0x1b6 ? 1 : 2;
+      if (i.mod === 3) {
+        if (size === 1) this.setReg(i.reg, () => r8(i.rm));
+        else this.setReg(i.reg, () => b.i32(0).mem(Op.i32_load16_u, this.at.regs + (i.rm << 2)));
+        return true;
+      }
+      if (!mem) return false;
+      this.access(i.seg, size, false, offset, () => this.setReg(i.reg, () => this.load(size)), slow);
+      return true;
+    }
+    if (op >= 0x50 && op <= 0x57) {
+      this.stackAccess(
+        true,
+        () => {
+          this.store(4, () => this.reg(op & 7));
+          this.setReg(4, () => b.get(L.O));
+        },
+        slow,
+      );
+      return true;
+    }
+    if (op >= 0x58 && op <= 0x5f) {
+      this.stackAccess(
+        false,
+        () => {
+          this.load(4);
+          b.set(L.A);
+          this.setReg(4, () => b.get(L.O).i32(4).op(Op.i32_add));
+          this.setReg(op & 7, () => b.get(L.A));
+        },
+        slow,
+      );
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A PUSH (`write`) or POP on a 32-bit stack: the fast path runs with the
+   * new ESP (push) or the old one (pop) in O and the address in P.
+   */
+  stackAccess(write: boolean, fast: () => void, slow: () => void): void {
+    const b = this.b;
+    const done = b.block();
+    const miss = b.block();
+    this.slot(Slot.SSBIG).b.op(Op.i32_eqz).brIf(miss);
+    this.reg(4);
+    if (write) b.i32(4).op(Op.i32_sub);
+    b.set(L.O);
+    this.guard(2, 4, write, miss);
+    fast();
+    b.br(done);
+    b.end();
+    slow();
+    b.end();
+  }
+
+  // --- conditions ----------------------------------------------------------
+
+  /** Push condition `cc` (0/1), from the operands of the producer just before when there is one. */
+  condition(cc: number, producer: Producer | null): void {
+    const b = this.b;
+    const sub: (Op | null)[] = [null, null, Op.i32_lt_u, Op.i32_ge_u, Op.i32_eq, Op.i32_ne, Op.i32_le_u, Op.i32_gt_u];
+    const signed: Op[] = [Op.i32_lt_s, Op.i32_ge_s, Op.i32_le_s, Op.i32_gt_s];
+    if (producer === "sub") {
+      if (cc < 8 && sub[cc] !== null)
+        return void b
+          .get(L.A)
+          .get(L.BB)
+          .op(sub[cc] as Op);
+      if (cc === 8 || cc === 9)
+        return void b
+          .get(L.RES)
+          .i32(0)
+          .op(cc === 8 ? Op.i32_lt_s : Op.i32_ge_s);
+      if (cc >= 12)
+        return void b
+          .get(L.A)
+          .get(L.BB)
+          .op(signed[cc - 12]);
+    }
+    if (producer === "logic") {
+      if (cc === 0 || cc === 2) return void b.i32(0);
+      if (cc === 1 || cc === 3) return void b.i32(1);
+      if (cc === 4 || cc === 6) return void b.get(L.RES).op(Op.i32_eqz);
+      if (cc === 5 || cc === 7) return void b.get(L.RES).i32(0).op(Op.i32_ne);
+      if (cc === 8 || cc === 12) return void b.get(L.RES).i32(0).op(Op.i32_lt_s);
+      if (cc === 9 || cc === 13) return void b.get(L.RES).i32(0).op(Op.i32_ge_s);
+      if (cc === 14) return void b.get(L.RES).i32(0).op(Op.i32_le_s);
+      if (cc === 15) return void b.get(L.RES).i32(0).op(Op.i32_gt_s);
+    }
+    // testCC (flags.ts) on the flags in the slots.
+    const pair = cc >> 1;
+    if (pair === 0) b.call(F.GET_OF);
+    else if (pair === 1) b.call(F.GET_CF);
+    else if (pair === 2) b.call(F.GET_ZF);
+    else if (pair === 3) b.call(F.GET_CF).call(F.GET_ZF).op(Op.i32_or);
+    else if (pair === 4) b.call(F.GET_SF);
+    else if (pair === 5) b.call(F.GET_PF);
+    else if (pair === 6) b.call(F.GET_SF).call(F.GET_OF).op(Op.i32_xor);
+    else b.call(F.GET_ZF).call(F.GET_SF).call(F.GET_OF).op(Op.i32_xor, Op.i32_or);
+    if (cc & 1) b.op(Op.i32_eqz);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Where generated WebAssembly finds the processor: byte offsets in the
+ * arena (arena.ts) of the registers, the segment checks, the code-page map,
+ * and a small block of slots that carries what lives in JavaScript fields
+ * of the Cpu (EIP, the lazy flags, the pending charges) across the
+ * boundary. The slots are copied to and from the Cpu where control crosses:
+ * on entry, at each call of a handler, and on return.
+ */
+import type { Cpu } from "../../cpu.js";
+
+/** Int32 slots, by byte offset in the slot block. */
+export const enum Slot {
+  EIP = 0,
+  LEFT = 4,
+  FLAGS = 8,
+  LAZY = 12,
+  LZOP = 16,
+  LZDST = 20,
+  LZSRC = 24,
+  LZRES = 28,
+  LZCIN = 32,
+  LZSIZE = 36,
+  SSBIG = 40,
+  LABEL = 44,
+  /** Float64: cycles and instructions charged by compiled code, not yet added to the Cpu. */
+  CYCLES = 48,
+  COUNT = 56,
+}
+const SLOT_BYTES = 64;
+
+const LAYOUTS = new WeakMap<Cpu, Layout>();
+
+/** The processor's layout (one per processor: engines come and go, the slots stay). */
+export function layoutOf(cpu: Cpu): Layout {
+  let at = LAYOUTS.get(cpu);
+  if (at === undefined) {
+    at = new Layout(cpu);
+    LAYOUTS.set(cpu, at);
+  }
+  return at;
+}
+
+export class Layout {
+  readonly regs: number;
+  readonly segBase: number;
+  readonly readLo: number;
+  readonly readHi: number;
+  readonly writeLo: number;
+  readonly writeHi: number;
+  readonly codePages: number;
+  readonly slots: number;
+  readonly pages: number;
+  private readonly s: Int32Array;
+  private readonly f: Float64Array;
+
+  constructor(cpu: Cpu) {
+    const arena = cpu.arena;
+    this.regs = cpu.regs.byteOffset;
+    this.segBase = cpu.segBase.byteOffset;
+    this.readLo = cpu.segReadLo.byteOffset;
+    this.readHi = cpu.segReadHi.byteOffset;
+    this.writeLo = cpu.segWriteLo.byteOffset;
+    this.writeHi = cpu.segWriteHi.byteOffset;
+    this.codePages = cpu.codePages.byteOffset;
+    this.slots = arena.alloc(SLOT_BYTES);
+    this.pages = arena.buffer.byteLength >>> 16;
+    this.s = new Int32Array(arena.buffer, this.slots, SLOT_BYTES >> 2);
+    this.f = new Float64Array(arena.buffer, this.slots, SLOT_BYTES >> 3);
+  }
+
+  /** The Cpu's EIP-independent state into the slots (on entry, and after a handler). */
+  fromCpu(cpu: Cpu): void {
+    const s = this.s;
+    s[Slot.EIP >> 2] = cpu.eip;
+    s[Slot.FLAGS >> 2] = cpu.flags;
+    s[Slot.LAZY >> 2] = cpu.lazy;
+    s[Slot.LZOP >> 2] = cpu.lzOp;
+    s[Slot.LZDST >> 2] = cpu.lzDst;
+    s[Slot.LZSRC >> 2] = cpu.lzSrc;
+    s[Slot.LZRES >> 2] = cpu.lzRes;
+    s[Slot.LZCIN >> 2] = cpu.lzCin;
+    s[Slot.LZSIZE >> 2] = cpu.lzSize;
+    s[Slot.SSBIG >> 2] = cpu.ssBig ? 1 : 0;
+  }
+
+  /** The slots' flags and charges into the Cpu (before a handler, and on return). */
+  toCpu(cpu: Cpu): void {
+    const s = this.s;
+    const f = this.f;
+    cpu.flags = s[Slot.FLAGS >> 2];
+    cpu.lazy = s[Slot.LAZY >> 2];
+    cpu.lzOp = s[Slot.LZOP >> 2];
+    cpu.lzDst = s[Slot.LZDST >> 2] >>> 0;
+    cpu.lzSrc = s[Slot.LZSRC >> 2] >>> 0;
+    cpu.lzRes = s[Slot.LZRES >> 2] >>> 0;
+    cpu.lzCin = s[Slot.LZCIN >> 2];
+    cpu.lzSize = s[Slot.LZSIZE >> 2];
+    cpu.cycles += f[Slot.CYCLES >> 3];
+    cpu.instructions += f[Slot.COUNT >> 3];
+    f[Slot.CYCLES >> 3] = 0;
+    f[Slot.COUNT >> 3] = 0;
+  }
+
+  get eip(): number {
+    return this.s[Slot.EIP >> 2] >>> 0;
+  }
+  get left(): number {
+    return this.s[Slot.LEFT >> 2];
+  }
+  set left(n: number) {
+    this.s[Slot.LEFT >> 2] = n;
+  }
+  get label(): number {
+    return this.s[Slot.LABEL >> 2];
+  }
+}

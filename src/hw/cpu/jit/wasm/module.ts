@@ -1,0 +1,291 @@
+/**
+ * Writing WebAssembly binaries: a function body builder that keeps track of
+ * block nesting, and the module around it (one memory and a few functions,
+ * imported and defined). Only what the block compiler emits is here; the
+ * encoding follows the WebAssembly core specification, section 5.
+ */
+
+export const enum Ty {
+  I32 = 0x7f,
+  I64 = 0x7e,
+  F64 = 0x7c,
+}
+
+/** Opcodes (core specification 5.4). */
+export const enum Op {
+  unreachable = 0x00,
+  block = 0x02,
+  loop = 0x03,
+  if = 0x04,
+  else = 0x05,
+  end = 0x0b,
+  br = 0x0c,
+  br_if = 0x0d,
+  br_table = 0x0e,
+  return = 0x0f,
+  call = 0x10,
+  drop = 0x1a,
+  select = 0x1b,
+  local_get = 0x20,
+  local_set = 0x21,
+  local_tee = 0x22,
+  i32_load = 0x28,
+  f64_load = 0x2b,
+  i32_load8_u = 0x2d,
+  i32_load16_u = 0x2f,
+  i32_store = 0x36,
+  f64_store = 0x39,
+  i32_store8 = 0x3a,
+  i32_store16 = 0x3b,
+  i32_const = 0x41,
+  i64_const = 0x42,
+  f64_const = 0x44,
+  i32_eqz = 0x45,
+  i32_eq = 0x46,
+  i32_ne = 0x47,
+  i32_lt_s = 0x48,
+  i32_lt_u = 0x49,
+  i32_gt_s = 0x4a,
+  i32_gt_u = 0x4b,
+  i32_le_s = 0x4c,
+  i32_le_u = 0x4d,
+  i32_ge_s = 0x4e,
+  i32_ge_u = 0x4f,
+  i64_gt_u = 0x56,
+  i64_lt_u = 0x54,
+  f64_lt = 0x63,
+  f64_gt = 0x64,
+  f64_le = 0x65,
+  f64_ge = 0x66,
+  i32_popcnt = 0x69,
+  i32_add = 0x6a,
+  i32_sub = 0x6b,
+  i32_mul = 0x6c,
+  i32_and = 0x71,
+  i32_or = 0x72,
+  i32_xor = 0x73,
+  i32_shl = 0x74,
+  i32_shr_s = 0x75,
+  i32_shr_u = 0x76,
+  i64_add = 0x7c,
+  f64_add = 0xa0,
+  i64_extend_i32_u = 0xad,
+  f64_convert_i32_u = 0xb8,
+}
+
+/** Unsigned LEB128. */
+function uleb(out: number[], v: number): void {
+  v >>>= 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+}
+
+/** Signed LEB128 of a 32-bit value. */
+function sleb(out: number[], v: number): void {
+  v |= 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/**
+ * A function body. Structured control is tracked by nesting level: `block`,
+ * `loop` and `if` return the level of the construct they open, and `br`
+ * takes such a level, so generated code never counts relative depths.
+ */
+export class Body {
+  readonly bytes: number[] = [];
+  private level = 0;
+
+  op(...ops: number[]): this {
+    for (const o of ops) this.bytes.push(o);
+    return this;
+  }
+  i32(v: number): this {
+    this.bytes.push(Op.i32_const);
+    sleb(this.bytes, v);
+    return this;
+  }
+  f64(v: number): this {
+    this.bytes.push(Op.f64_const);
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    for (const x of b) this.bytes.push(x);
+    return this;
+  }
+  get(local: number): this {
+    this.bytes.push(Op.local_get);
+    uleb(this.bytes, local);
+    return this;
+  }
+  set(local: number): this {
+    this.bytes.push(Op.local_set);
+    uleb(this.bytes, local);
+    return this;
+  }
+  tee(local: number): this {
+    this.bytes.push(Op.local_tee);
+    uleb(this.bytes, local);
+    return this;
+  }
+  /** A load or store with a constant offset on the address on the stack (alignment hint 0: any). */
+  mem(op: Op, offset: number): this {
+    this.bytes.push(op, 0);
+    uleb(this.bytes, offset);
+    return this;
+  }
+  call(index: number): this {
+    this.bytes.push(Op.call);
+    uleb(this.bytes, index);
+    return this;
+  }
+  block(): number {
+    this.bytes.push(Op.block, 0x40);
+    return this.level++;
+  }
+  loop(): number {
+    this.bytes.push(Op.loop, 0x40);
+    return this.level++;
+  }
+  if(): number {
+    this.bytes.push(Op.if, 0x40);
+    return this.level++;
+  }
+  else(): this {
+    this.bytes.push(Op.else);
+    return this;
+  }
+  end(): this {
+    this.bytes.push(Op.end);
+    this.level--;
+    return this;
+  }
+  private depth(target: number): number {
+    const d = this.level - 1 - target;
+    if (d < 0) throw new Error("wasm: branch to a construct that is not open");
+    return d;
+  }
+  br(target: number): this {
+    this.bytes.push(Op.br);
+    uleb(this.bytes, this.depth(target));
+    return this;
+  }
+  brIf(target: number): this {
+    this.bytes.push(Op.br_if);
+    uleb(this.bytes, this.depth(target));
+    return this;
+  }
+  /** br_table: `targets[i]` for index i on the stack, `otherwise` past the end. */
+  brTable(targets: number[], otherwise: number): this {
+    this.bytes.push(Op.br_table);
+    uleb(this.bytes, targets.length);
+    for (const t of targets) uleb(this.bytes, this.depth(t));
+    uleb(this.bytes, this.depth(otherwise));
+    return this;
+  }
+}
+
+export interface FuncType {
+  readonly params: Ty[];
+  readonly results: Ty[];
+}
+
+export interface ImportedFunc extends FuncType {
+  readonly name: string;
+}
+
+export interface DefinedFunc extends FuncType {
+  /** Locals after the parameters. */
+  readonly locals: Ty[];
+  readonly body: Body;
+  /** Exported under this name, if set. */
+  readonly export?: string;
+}
+
+function section(out: number[], id: number, content: number[]): void {
+  out.push(id);
+  uleb(out, content.length);
+  for (const b of content) out.push(b);
+}
+
+function name(out: number[], s: string): void {
+  uleb(out, s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+}
+
+/**
+ * A module importing memory "m.mem" (of `pages` 64 KiB pages, fixed) and
+ * functions "f.<name>", and defining `funcs`. Function indices: imports
+ * first, in order, then the defined functions.
+ */
+export function moduleBytes(pages: number, imports: ImportedFunc[], funcs: DefinedFunc[]): Uint8Array {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const all: FuncType[] = [...imports, ...funcs];
+
+  const types: number[] = [];
+  uleb(types, all.length);
+  for (const f of all) {
+    types.push(0x60);
+    uleb(types, f.params.length);
+    types.push(...f.params);
+    uleb(types, f.results.length);
+    types.push(...f.results);
+  }
+  section(out, 1, types);
+
+  const imp: number[] = [];
+  uleb(imp, imports.length + 1);
+  name(imp, "m");
+  name(imp, "mem");
+  imp.push(0x02, 0x01);
+  uleb(imp, pages);
+  uleb(imp, pages);
+  imports.forEach((f, i) => {
+    name(imp, "f");
+    name(imp, f.name);
+    imp.push(0x00);
+    uleb(imp, i);
+  });
+  section(out, 2, imp);
+
+  const fn: number[] = [];
+  uleb(fn, funcs.length);
+  for (let i = 0; i < funcs.length; i++) uleb(fn, imports.length + i);
+  section(out, 3, fn);
+
+  const exp: number[] = [];
+  const exported = funcs.map((f, i) => ({ f, i })).filter(({ f }) => f.export !== undefined);
+  uleb(exp, exported.length);
+  for (const { f, i } of exported) {
+    name(exp, f.export as string);
+    exp.push(0x00);
+    uleb(exp, imports.length + i);
+  }
+  section(out, 7, exp);
+
+  const code: number[] = [];
+  uleb(code, funcs.length);
+  for (const f of funcs) {
+    const body: number[] = [];
+    uleb(body, f.locals.length);
+    for (const t of f.locals) {
+      uleb(body, 1);
+      body.push(t);
+    }
+    for (const b of f.body.bytes) body.push(b);
+    body.push(Op.end);
+    uleb(code, body.length);
+    for (const b of body) code.push(b);
+  }
+  section(out, 10, code);
+  return Uint8Array.from(out);
+}

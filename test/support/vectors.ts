@@ -14,7 +14,7 @@ import { gunzipSync } from "node:zlib";
 import { RamBus } from "../../src/hw/cpu/bus.js";
 import { ATTR_CODE_RX, ATTR_DATA_RW, ATTR_DB, ATTR_G, Cpu, CS, type ExitReason } from "../../src/hw/cpu/cpu.js";
 import { Interpreter } from "../../src/hw/cpu/interpreter.js";
-import { BlockEngine } from "../../src/hw/cpu/jit/engine.js";
+import { type Backend, BlockEngine } from "../../src/hw/cpu/jit/engine.js";
 
 export interface Vector {
   name: string;
@@ -70,10 +70,16 @@ export interface EngineFactory {
  */
 export const ENGINES: EngineFactory[] = [
   { name: "interpreter", create: (cpu) => new Interpreter(cpu) },
-  {
-    name: "block compiler",
+  compiledOneByOne("block compiler", "wasm"),
+  compiledOneByOne("block compiler (JavaScript)", "js"),
+];
+
+/** The block compiler on `backend`, compiling at once, one instruction per block. */
+function compiledOneByOne(name: string, backend: Backend): EngineFactory {
+  return {
+    name,
     create(cpu) {
-      const jit = new BlockEngine(cpu, { hot: 0, maxBlock: 1 });
+      const jit = new BlockEngine(cpu, { hot: 0, maxBlock: 1, backend });
       return {
         step() {
           const exit = jit.run(1);
@@ -81,8 +87,8 @@ export const ENGINES: EngineFactory[] = [
         },
       };
     },
-  },
-];
+  };
+}
 
 export const RAM_SIZE = 2 << 20;
 /** Where the FNINIT that precedes x87 vectors runs (the generator uses the same place). */

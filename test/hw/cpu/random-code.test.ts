@@ -16,8 +16,11 @@ import { rng } from "../../support/cpu-env.js";
 
 type MakeEngine = (cpu: Cpu) => Engine;
 const interpreter: MakeEngine = (cpu) => new Interpreter(cpu);
-/** The block compiler compiling everything at once, so that random code runs compiled. */
-const compiler: MakeEngine = (cpu) => new BlockEngine(cpu, { hot: 0 });
+/** The block compiler (each back end) compiling everything at once, so that random code runs compiled. */
+const compilers: [string, MakeEngine][] = [
+  ["wasm", (cpu) => new BlockEngine(cpu, { hot: 0, backend: "wasm" })],
+  ["js", (cpu) => new BlockEngine(cpu, { hot: 0, backend: "js" })],
+];
 
 function fuzz(seed: number, protectedMode: boolean, makeEngine = interpreter): { kinds: Set<string>; state: string } {
   const next = rng(seed);
@@ -83,13 +86,15 @@ test("random code never throws out of the interpreter (real and protected mode)"
   assert.ok(seen.size >= 2, `endings seen: ${[...seen].join(", ")}`);
 });
 
-test("random code: the block compiler ends in exactly the interpreter's state, cycles and memory", () => {
+test("random code: the block compiler (both back ends) ends in exactly the interpreter's state, cycles and memory", () => {
   for (let seed = 1; seed <= 150; seed++) {
     for (const pm of [false, true]) {
       const s = seed * 2 + (pm ? 1 : 0);
       const a = fuzz(s, pm, interpreter).state;
-      const b = fuzz(s, pm, compiler).state;
-      assert.equal(b, a, `seed ${seed} (${pm ? "protected" : "real"} mode)`);
+      for (const [backend, compiler] of compilers) {
+        const b = fuzz(s, pm, compiler).state;
+        assert.equal(b, a, `seed ${seed} (${pm ? "protected" : "real"} mode) on ${backend}`);
+      }
     }
   }
 });

@@ -291,37 +291,12 @@ export class Emitter {
         return true;
       }
     }
+    if (!(i.prefixes & Pfx.LOCK)) {
+      if (this.shiftForm(i, flagsLive)) return true;
+      if (this.alu8Form(i, mem, offset, slow)) return true;
+    }
     if (!plain32(i)) return false;
 
-    // SHL/SHR/SAR of a register by a constant, flags as ops/shift.ts sets them.
-    if (flagsLive && (op === 0xc1 || op === 0xd1) && i.mod === 3 && (i.reg === 4 || i.reg === 5 || i.reg === 7)) {
-      const count = (op === 0xd1 ? 1 : i.imm) & 31;
-      if (count === 0) return true;
-      const kind = i.reg === 4 ? Op.i32_shl : i.reg === 5 ? Op.i32_shr_u : Op.i32_shr_s;
-      // t: the value after count − 1 steps; CF is the bit the last step moves out.
-      this.reg(i.rm)
-        .b.i32(count - 1)
-        .op(kind)
-        .tee(L.A)
-        .i32(1)
-        .op(kind)
-        .set(L.RES);
-      this.setReg(i.rm, () => b.get(L.RES));
-      this.setSlot(Slot.FLAGS, () => {
-        this.slot(Slot.FLAGS)
-          .b.i32(~(CF | OF | AF))
-          .op(Op.i32_and);
-        if (i.reg === 4) b.get(L.A).i32(31).op(Op.i32_shr_u);
-        else b.get(L.A).i32(1).op(Op.i32_and);
-        b.op(Op.i32_or);
-        if (i.reg !== 7) b.get(L.A).get(L.RES).op(Op.i32_xor).i32(31).op(Op.i32_shr_u).i32(11).op(Op.i32_shl, Op.i32_or);
-      });
-      this.setSlot(Slot.LZOP, () => b.i32(LZ_LOGIC));
-      this.setSlot(Slot.LZRES, () => b.get(L.RES));
-      this.setSlot(Slot.LZSIZE, () => b.i32(4));
-      this.setSlot(Slot.LAZY, () => b.i32(SF | ZF | PF));
-      return true;
-    }
     // Shifts by a constant and IMUL whose flags nobody reads.
     if (!flagsLive && (op === 0xc1 || op === 0xd1) && i.mod === 3) {
       const count = (op === 0xd1 ? 1 : i.imm) & 31;
@@ -529,6 +504,135 @@ export class Emitter {
       return true;
     }
     return false;
+  }
+
+  /** A register's value of `size` bytes (for 1, `n` is the ModRM register number). */
+  private sized(n: number, size: number): void {
+    if (size === 4) this.reg(n);
+    else if (size === 2) this.b.i32(0).mem(Op.i32_load16_u, this.at.regs + (n << 2));
+    else this.b.i32(0).mem(Op.i32_load8_u, this.at.regs + reg8(n));
+  }
+  private setSized(n: number, size: number, value: () => void): void {
+    this.b.i32(0);
+    value();
+    this.b.mem(size === 4 ? Op.i32_store : size === 2 ? Op.i32_store16 : Op.i32_store8, this.at.regs + (size === 1 ? reg8(n) : n << 2));
+  }
+
+  /**
+   * SHL/SHR/SAR of a register by a constant or by CL, flags as ops/shift.ts
+   * sets them: `t` is the value after count − 1 steps, CF the bit the last
+   * step moves out, OF = MSB(t xor result) (0 for SAR); SF, ZF, PF lazy from
+   * the result; AF cleared. A count of 0 changes nothing.
+   */
+  private shiftForm(i: Insn, flagsLive: boolean): boolean {
+    const b = this.b;
+    const op = i.op;
+    if (i.mod !== 3 || !(op === 0xc0 || op === 0xc1 || (op >= 0xd0 && op <= 0xd3))) return false;
+    if (i.reg !== 4 && i.reg !== 5 && i.reg !== 7) return false;
+    const size = op & 1 ? i.opsize : 1;
+    const bits = size << 3;
+    const mask = size === 4 ? -1 : (1 << bits) - 1;
+    const kind = i.reg === 4 ? Op.i32_shl : i.reg === 5 ? Op.i32_shr_u : Op.i32_shr_s;
+    const byCl = op === 0xd2 || op === 0xd3;
+    const count = op === 0xc0 || op === 0xc1 ? i.imm & 31 : 1;
+    if (!byCl && count === 0) return true;
+    if (byCl) {
+      b.i32(0)
+        .mem(Op.i32_load8_u, this.at.regs + reg8(1))
+        .i32(31)
+        .op(Op.i32_and)
+        .tee(L.O);
+      b.if();
+    }
+    this.sized(i.rm, size);
+    if (i.reg === 7 && size < 4)
+      b.i32(32 - bits)
+        .op(Op.i32_shl)
+        .i32(32 - bits)
+        .op(Op.i32_shr_s);
+    if (byCl) b.get(L.O).i32(1).op(Op.i32_sub);
+    else b.i32(count - 1);
+    b.op(kind).tee(L.A).i32(1).op(kind).i32(mask).op(Op.i32_and).set(L.RES);
+    this.setSized(i.rm, size, () => b.get(L.RES));
+    if (flagsLive || byCl || size !== 4) {
+      this.setSlot(Slot.FLAGS, () => {
+        this.slot(Slot.FLAGS)
+          .b.i32(~(CF | OF | AF))
+          .op(Op.i32_and);
+        if (i.reg === 4)
+          b.get(L.A)
+            .i32(bits - 1)
+            .op(Op.i32_shr_u)
+            .i32(1)
+            .op(Op.i32_and);
+        else b.get(L.A).i32(1).op(Op.i32_and);
+        b.op(Op.i32_or);
+        if (i.reg !== 7) {
+          b.get(L.A)
+            .get(L.RES)
+            .op(Op.i32_xor)
+            .i32(bits - 1)
+            .op(Op.i32_shr_u)
+            .i32(1)
+            .op(Op.i32_and);
+          b.i32(11).op(Op.i32_shl, Op.i32_or);
+        }
+      });
+      this.setSlot(Slot.LZOP, () => b.i32(LZ_LOGIC));
+      this.setSlot(Slot.LZRES, () => b.get(L.RES));
+      this.setSlot(Slot.LZSIZE, () => b.i32(size));
+      this.setSlot(Slot.LAZY, () => b.i32(SF | ZF | PF));
+    }
+    if (byCl) b.end();
+    return true;
+  }
+
+  /**
+   * 8-bit ADD/OR/AND/SUB/XOR/CMP and TEST of registers and immediates, and
+   * of a memory source (loads into a register, CMP and TEST with an
+   * immediate), flags recorded for size 1.
+   */
+  private alu8Form(i: Insn, mem: boolean, offset: () => void, slow: () => void): boolean {
+    const b = this.b;
+    const op = i.op;
+    const imm = () => b.i32(i.imm & 0xff);
+    const reg = (n: number) => () => this.sized(n, 1);
+    const load = () => this.load(1);
+    // [operation (AluOp, or -1 for TEST), destination register or -1 (none: CMP/TEST on memory), source, memory?]
+    let k = -2;
+    let dst = -1;
+    let src: () => void = imm;
+    let fromMemory = false;
+    if (op < 0x40 && (op & 7) === 4) [k, dst] = [op >> 3, 0];
+    else if (op < 0x40 && (op & 7) === 0 && i.mod === 3) [k, dst, src] = [op >> 3, i.rm, reg(i.reg)];
+    else if (op < 0x40 && (op & 7) === 2 && i.mod === 3) [k, dst, src] = [op >> 3, i.reg, reg(i.rm)];
+    else if (op < 0x40 && (op & 7) === 2 && mem) [k, dst, src, fromMemory] = [op >> 3, i.reg, load, true];
+    else if (op === 0x80 && i.mod === 3) [k, dst] = [i.reg, i.rm];
+    else if (op === 0x80 && mem && i.reg === AluOp.CMP) [k, fromMemory] = [AluOp.CMP, true];
+    else if (op === 0xa8) [k, dst] = [-1, 0];
+    else if (op === 0xf6 && i.reg === 0 && i.mod === 3) [k, dst] = [-1, i.rm];
+    else if (op === 0xf6 && i.reg === 0 && mem) [k, fromMemory] = [-1, true];
+    else if (op === 0x84 && mem) [k, dst, src, fromMemory] = [-1, i.reg, load, true];
+    if (k === -2 || (k >= 0 && ALU_OP[k] === undefined)) return false;
+    const body = () => {
+      // a: the destination (or the memory operand), b: the source.
+      if (dst >= 0) this.sized(dst, 1);
+      else load();
+      b.set(L.A);
+      src();
+      b.set(L.BB);
+      b.get(L.A)
+        .get(L.BB)
+        .op(k === -1 ? Op.i32_and : ALU_OP[k])
+        .i32(0xff)
+        .op(Op.i32_and)
+        .set(L.RES);
+      if (k !== -1 && k !== AluOp.CMP) this.setSized(dst, 1, () => b.get(L.RES));
+      this.lazy(k === -1 || k === AluOp.AND || k === AluOp.OR || k === AluOp.XOR ? LZ_LOGIC : k === AluOp.ADD ? LZ_ADD : LZ_SUB, 1);
+    };
+    if (fromMemory) this.access(i.seg, 1, false, offset, body, slow);
+    else body();
+    return true;
   }
 
   /**

@@ -119,7 +119,7 @@ export class Cpu {
   readonly segLimit = new Uint32Array(8);
   readonly segAttr = new Uint16Array(8);
   readonly segLo = new Float64Array(8);
-  readonly segHi = new Float64Array(8);
+  readonly segHi: Float64Array;
   /** Bit 0: readable, bit 1: writable. */
   readonly segRW = new Uint8Array(8);
   /**
@@ -255,6 +255,7 @@ export class Cpu {
     this.regs16 = new Uint16Array(this.regs.buffer, this.regs.byteOffset, 16);
     this.regs8 = new Uint8Array(this.regs.buffer, this.regs.byteOffset, 32);
     this.segBase = arena.uint32(8);
+    this.segHi = arena.float64(8);
     this.segReadLo = arena.float64(8);
     this.segReadHi = arena.float64(8);
     this.segWriteLo = arena.float64(8);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { Cpu } from "../../../src/hw/cpu/cpu.js";
+import { ATTR_CODE_RX, ATTR_DB, Cpu, CS } from "../../../src/hw/cpu/cpu.js";
 import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
 import { BlockEngine } from "../../../src/hw/cpu/jit/engine.js";
@@ -22,7 +22,8 @@ const compilers: [string, MakeEngine][] = [
   ["js", (cpu) => new BlockEngine(cpu, { hot: 0, backend: "js" })],
 ];
 
-function fuzz(seed: number, protectedMode: boolean, makeEngine = interpreter): { kinds: Set<string>; state: string } {
+/** `limitedCs`: protected mode with a CS limit a little past EIP, so that branches leave the segment. */
+function fuzz(seed: number, protectedMode: boolean, makeEngine = interpreter, limitedCs = false): { kinds: Set<string>; state: string } {
   const next = rng(seed);
   const bus = new RamBus(1 << 20);
   const ram = bus.ram;
@@ -42,6 +43,7 @@ function fuzz(seed: number, protectedMode: boolean, makeEngine = interpreter): {
     cpu.gdtLimit = next() & 0xffff;
     cpu.idtBase = next() & 0xff000;
     cpu.idtLimit = next() & 0x7ff;
+    if (limitedCs) cpu.setSegCache(CS, cpu.segSel[CS], 0, Math.min(0xfffff, cpu.eip + (next() & 0x1ffff)) | 0xfff, ATTR_CODE_RX | ATTR_DB);
   } else {
     cpu.enterReal16(next() & 0xffff, next() & 0xffff);
   }
@@ -95,6 +97,15 @@ test("random code: the block compiler (both back ends) ends in exactly the inter
         const b = fuzz(s, pm, compiler).state;
         assert.equal(b, a, `seed ${seed} (${pm ? "protected" : "real"} mode) on ${backend}`);
       }
+    }
+  }
+});
+
+test("random code under a CS limit: branches out of the segment fault on the block compiler as on the interpreter", () => {
+  for (let seed = 1; seed <= 100; seed++) {
+    const a = fuzz(seed, true, interpreter, true).state;
+    for (const [backend, compiler] of compilers) {
+      assert.equal(fuzz(seed, true, compiler, true).state, a, `seed ${seed} on ${backend}`);
     }
   }
 });

@@ -340,64 +340,106 @@ export function compileRegionWasm(
 /**
  * A near branch inline (../inline.ts inlineBranch): leaves the offset it
  * goes to in LABEL and returns true, or emits nothing and returns false.
+ * In 32-bit code the target may be outside the page (the block then ends
+ * and the dispatcher finds the code there); it is checked against the CS
+ * limit first, as the handler checks it, and the handler takes a target
+ * past the limit (and faults).
  */
 function branch(em: Emitter, i: Insn, next: number, producer: ReturnType<typeof producerOf>, k: number, labelFromEip: () => void): boolean {
   const b = em.b;
   const op = i.op;
   const rel8 = (i.imm << 24) >> 24;
+  const anywhere = i.big; // 32-bit code: EIP does not wrap at 64 KiB
   const inPage = (t: number): boolean => t >= 0 && t < 0x1000;
   if (i.opsize !== 4) return false;
-  const jcc = (t: number): boolean => {
-    if (!inPage(t) || !inPage(next)) return false;
-    b.i32(t).i32(next);
-    em.condition(op & 15, producer);
-    b.op(Op.select).set(L.LABEL);
+  const slow = (): void => {
+    b.i32(k).call(F.HANDLER).op(Op.drop);
+    labelFromEip();
+  };
+  /** Branch to `miss` unless B + T is inside CS. */
+  const withinCs = (miss: number): void => {
+    b.get(L.B).get(L.T).op(Op.i32_add, Op.f64_convert_i32_u).i32(0).mem(Op.f64_load, em.at.codeHi).op(Op.f64_gt).brIf(miss);
+  };
+  /** LABEL = t; a target outside the page is checked first (`miss`: the handler). */
+  const goTo = (t: number, miss: number): void => {
+    if (!inPage(t)) {
+      b.i32(t).set(L.T);
+      withinCs(miss);
+    }
+    b.i32(t).set(L.LABEL);
+  };
+  /** `body(miss)` with the handler as its way out. */
+  const orHandler = (body: (miss: number) => void): true => {
+    const done = b.block();
+    const miss = b.block();
+    body(miss);
+    b.br(done);
+    b.end();
+    slow();
+    b.end();
     return true;
+  };
+  const jcc = (t: number): boolean => {
+    if (!inPage(next) || (!inPage(t) && !anywhere)) return false;
+    if (inPage(t)) {
+      b.i32(t).i32(next);
+      em.condition(op & 15, producer);
+      b.op(Op.select).set(L.LABEL);
+      return true;
+    }
+    return orHandler((miss) => {
+      em.condition(op & 15, producer);
+      b.if();
+      goTo(t, miss);
+      b.else();
+      b.i32(next).set(L.LABEL);
+      b.end();
+    });
   };
   if (op >= 0x70 && op <= 0x7f) return jcc(next + rel8);
   if (op >= 0x180 && op <= 0x18f) return jcc(next + (i.imm | 0));
   if (op === 0xeb || op === 0xe9) {
     const t = next + (op === 0xeb ? rel8 : i.imm | 0);
-    if (!inPage(t)) return false;
-    b.i32(t).set(L.LABEL);
-    return true;
+    if (inPage(t)) {
+      b.i32(t).set(L.LABEL);
+      return true;
+    }
+    return anywhere && orHandler((miss) => goTo(t, miss));
   }
-  const slow = (): void => {
-    b.i32(k).call(F.HANDLER).op(Op.drop);
-    labelFromEip();
-  };
   if (op === 0xe8) {
     const t = next + (i.imm | 0);
-    if (!inPage(t)) return false;
-    em.stackAccess(
-      true,
-      () => {
-        b.get(L.P).get(L.B).i32(next).op(Op.i32_add).mem(Op.i32_store, 0);
-        em.setReg(4, () => b.get(L.O));
-        b.i32(t).set(L.LABEL);
-      },
-      slow,
-    );
-    return true;
+    if (!inPage(t) && !anywhere) return false;
+    return orHandler((miss) => {
+      if (!inPage(t)) {
+        b.i32(t).set(L.T);
+        withinCs(miss);
+      }
+      em.stackAccess(
+        true,
+        () => {
+          b.get(L.P).get(L.B).i32(next).op(Op.i32_add).mem(Op.i32_store, 0);
+          em.setReg(4, () => b.get(L.O));
+          b.i32(t).set(L.LABEL);
+        },
+        () => b.br(miss),
+      );
+    });
   }
   if (op === 0xc3) {
-    // The return address must be in the page; anything else is the handler's.
-    const done = b.block();
-    const miss = b.block();
-    em.stackAccess(
-      false,
-      () => {
-        b.get(L.P).mem(Op.i32_load, 0).get(L.B).op(Op.i32_sub).tee(L.T).i32(0x1000).op(Op.i32_ge_u).brIf(miss);
-        b.get(L.T).set(L.LABEL);
-        em.setReg(4, () => b.get(L.O).i32(4).op(Op.i32_add));
-        b.br(done);
-      },
-      () => b.br(miss),
-    );
-    b.end();
-    slow();
-    b.end();
-    return true;
+    return orHandler((miss) => {
+      em.stackAccess(
+        false,
+        () => {
+          b.get(L.P).mem(Op.i32_load, 0).get(L.B).op(Op.i32_sub).set(L.T);
+          // In 16-bit code only a return into the page; in 32-bit code anywhere inside CS.
+          if (anywhere) withinCs(miss);
+          else b.get(L.T).i32(0x1000).op(Op.i32_ge_u).brIf(miss);
+          b.get(L.T).set(L.LABEL);
+          em.setReg(4, () => b.get(L.O).i32(4).op(Op.i32_add));
+        },
+        () => b.br(miss),
+      );
+    });
   }
   return false;
 }

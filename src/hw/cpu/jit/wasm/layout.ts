@@ -6,7 +6,7 @@
  * boundary. The slots are copied to and from the Cpu where control crosses:
  * on entry, at each call of a handler, and on return.
  */
-import type { Cpu } from "../../cpu.js";
+import { type Cpu, CS } from "../../cpu.js";
 
 /** Int32 slots, by byte offset in the slot block. */
 export const enum Slot {
@@ -48,6 +48,8 @@ export class Layout {
   readonly writeLo: number;
   readonly writeHi: number;
   readonly codePages: number;
+  /** The last valid offset of CS (`segHi[CS]`, float64). */
+  readonly codeHi: number;
   readonly slots: number;
   readonly pages: number;
   private readonly s: Int32Array;
@@ -62,6 +64,7 @@ export class Layout {
     this.writeLo = cpu.segWriteLo.byteOffset;
     this.writeHi = cpu.segWriteHi.byteOffset;
     this.codePages = cpu.codePages.byteOffset;
+    this.codeHi = cpu.segHi.byteOffset + 8 * CS;
     this.slots = arena.alloc(SLOT_BYTES);
     this.pages = arena.buffer.byteLength >>> 16;
     this.s = new Int32Array(arena.buffer, this.slots, SLOT_BYTES >> 2);

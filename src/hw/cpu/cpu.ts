@@ -575,7 +575,14 @@ export class Cpu {
     if (eip > this.segHi[CS]) return -1;
     const lin = (this.segBase[CS] + eip) >>> 0;
     if ((lin & ~0xfff) === this.codePage && this.cpl === this.codeCpl) return this.codePhys | (lin & 0xfff);
-    return -1;
+    // Another page: a TLB entry that already grants the fetch (readable RAM) becomes the cached page.
+    const need = (this.cpl === 3 ? T_USER_R : T_SUP_R) | T_RAM;
+    const e = this.activeTlb()[lin >>> 12];
+    if ((e & need) !== need) return -1;
+    this.codePage = (lin & ~0xfff) | 0;
+    this.codePhys = (e & -4096) >>> 0;
+    this.codeCpl = this.cpl;
+    return this.codePhys | (lin & 0xfff);
   }
 
   /** Forget the cached code-page translation (the TLB changed). */

@@ -22,7 +22,8 @@ import { ABANDON } from "./fault.js";
 import type { Insn } from "./insn.js";
 
 export class DecodeCache {
-  private readonly pages: ((Insn | undefined)[] | undefined)[] = [];
+  /** By physical page; filled with undefined up front so that V8 keeps fast (not dictionary) elements. */
+  private readonly pages: ((Insn | undefined)[] | undefined)[];
   /** Instructions kept per page; a page with none is no longer a code page. */
   private readonly counts: Uint16Array;
   /** Decodes dropped because their page was written (statistics). */
@@ -32,6 +33,7 @@ export class DecodeCache {
 
   constructor(private readonly cpu: Cpu) {
     this.counts = new Uint16Array(cpu.codePages.length);
+    this.pages = new Array(cpu.codePages.length).fill(undefined);
     cpu.onCodeWrite = (phys, len) => this.written(phys, len);
     cpu.storeHitsCode = (phys, len) => this.overlaps(phys, len);
   }

@@ -70,7 +70,8 @@ export type Backend = "wasm" | "js";
 
 export class BlockEngine {
   readonly interpreter: Interpreter;
-  private readonly pages: (CodePage | undefined)[] = [];
+  /** By physical page (filled up front: fast elements, see DecodeCache). */
+  private readonly pages: (CodePage | undefined)[];
   readonly stats: JitStats = { regionsCompiled: 0, pagesInvalidated: 0, compiledSteps: 0, dispatches: 0, interpretedSteps: 0 };
 
   private readonly hot: number;
@@ -87,6 +88,7 @@ export class BlockEngine {
     const ramInArena = cpu.arena.ramBytes === cpu.bus.ram.length && cpu.bus.ram.buffer === cpu.arena.buffer;
     this.layout = (options.backend ?? "wasm") === "wasm" && ramInArena ? layoutOf(cpu) : null;
     this.interpreter = new Interpreter(cpu);
+    this.pages = new Array(cpu.codePages.length).fill(undefined);
     this.interpreter.cache.onPageChanged = (page) => this.pageChanged(page);
   }
 

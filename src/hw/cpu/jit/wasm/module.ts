@@ -73,8 +73,37 @@ export const enum Op {
   f64_convert_i32_u = 0xb8,
 }
 
+/** A growable byte buffer (generated code is written byte by byte; a number[] of it was measured slow). */
+export class Bytes {
+  buf = new Uint8Array(256);
+  length = 0;
+
+  push(byte: number): void {
+    if (this.length === this.buf.length) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.length++] = byte;
+  }
+  append(other: Bytes | readonly number[]): void {
+    if (other instanceof Bytes) {
+      while (this.length + other.length > this.buf.length) {
+        const bigger = new Uint8Array(this.buf.length * 2);
+        bigger.set(this.buf);
+        this.buf = bigger;
+      }
+      this.buf.set(other.buf.subarray(0, other.length), this.length);
+      this.length += other.length;
+    } else for (const b of other) this.push(b);
+  }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
 /** Unsigned LEB128. */
-function uleb(out: number[], v: number): void {
+function uleb(out: Bytes, v: number): void {
   v >>>= 0;
   do {
     let byte = v & 0x7f;
@@ -85,7 +114,7 @@ function uleb(out: number[], v: number): void {
 }
 
 /** Signed LEB128 of a 32-bit value. */
-function sleb(out: number[], v: number): void {
+function sleb(out: Bytes, v: number): void {
   v |= 0;
   for (;;) {
     const byte = v & 0x7f;
@@ -104,7 +133,7 @@ function sleb(out: number[], v: number): void {
  * takes such a level, so generated code never counts relative depths.
  */
 export class Body {
-  readonly bytes: number[] = [];
+  readonly bytes = new Bytes();
   private level = 0;
 
   op(...ops: number[]): this {
@@ -118,8 +147,7 @@ export class Body {
   }
   f64(v: number): this {
     this.bytes.push(Op.f64_const);
-    const b = new Uint8Array(new Float64Array([v]).buffer);
-    for (const x of b) this.bytes.push(x);
+    this.bytes.append([...new Uint8Array(new Float64Array([v]).buffer)]);
     return this;
   }
   get(local: number): this {
@@ -139,7 +167,8 @@ export class Body {
   }
   /** A load or store with a constant offset on the address on the stack (alignment hint 0: any). */
   mem(op: Op, offset: number): this {
-    this.bytes.push(op, 0);
+    this.bytes.push(op);
+    this.bytes.push(0);
     uleb(this.bytes, offset);
     return this;
   }
@@ -149,15 +178,18 @@ export class Body {
     return this;
   }
   block(): number {
-    this.bytes.push(Op.block, 0x40);
+    this.bytes.push(Op.block);
+    this.bytes.push(0x40);
     return this.level++;
   }
   loop(): number {
-    this.bytes.push(Op.loop, 0x40);
+    this.bytes.push(Op.loop);
+    this.bytes.push(0x40);
     return this.level++;
   }
   if(): number {
-    this.bytes.push(Op.if, 0x40);
+    this.bytes.push(Op.if);
+    this.bytes.push(0x40);
     return this.level++;
   }
   else(): this {
@@ -211,13 +243,13 @@ export interface DefinedFunc extends FuncType {
   readonly export?: string;
 }
 
-function section(out: number[], id: number, content: number[]): void {
+function section(out: Bytes, id: number, content: Bytes): void {
   out.push(id);
   uleb(out, content.length);
-  for (const b of content) out.push(b);
+  out.append(content);
 }
 
-function name(out: number[], s: string): void {
+function name(out: Bytes, s: string): void {
   uleb(out, s.length);
   for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
 }
@@ -228,25 +260,26 @@ function name(out: number[], s: string): void {
  * first, in order, then the defined functions.
  */
 export function moduleBytes(pages: number, imports: ImportedFunc[], funcs: DefinedFunc[]): Uint8Array {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const out = new Bytes();
+  out.append([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const all: FuncType[] = [...imports, ...funcs];
 
-  const types: number[] = [];
+  const types = new Bytes();
   uleb(types, all.length);
   for (const f of all) {
     types.push(0x60);
     uleb(types, f.params.length);
-    types.push(...f.params);
+    types.append(f.params);
     uleb(types, f.results.length);
-    types.push(...f.results);
+    types.append(f.results);
   }
   section(out, 1, types);
 
-  const imp: number[] = [];
+  const imp = new Bytes();
   uleb(imp, imports.length + 1);
   name(imp, "m");
   name(imp, "mem");
-  imp.push(0x02, 0x01);
+  imp.append([0x02, 0x01]);
   uleb(imp, pages);
   uleb(imp, pages);
   imports.forEach((f, i) => {
@@ -257,12 +290,12 @@ export function moduleBytes(pages: number, imports: ImportedFunc[], funcs: Defin
   });
   section(out, 2, imp);
 
-  const fn: number[] = [];
+  const fn = new Bytes();
   uleb(fn, funcs.length);
   for (let i = 0; i < funcs.length; i++) uleb(fn, imports.length + i);
   section(out, 3, fn);
 
-  const exp: number[] = [];
+  const exp = new Bytes();
   const exported = funcs.map((f, i) => ({ f, i })).filter(({ f }) => f.export !== undefined);
   uleb(exp, exported.length);
   for (const { f, i } of exported) {
@@ -272,20 +305,20 @@ export function moduleBytes(pages: number, imports: ImportedFunc[], funcs: Defin
   }
   section(out, 7, exp);
 
-  const code: number[] = [];
+  const code = new Bytes();
   uleb(code, funcs.length);
   for (const f of funcs) {
-    const body: number[] = [];
+    const body = new Bytes();
     uleb(body, f.locals.length);
     for (const t of f.locals) {
       uleb(body, 1);
       body.push(t);
     }
-    for (const b of f.body.bytes) body.push(b);
+    body.append(f.body.bytes);
     body.push(Op.end);
     uleb(code, body.length);
-    for (const b of body) code.push(b);
+    code.append(body);
   }
   section(out, 10, code);
-  return Uint8Array.from(out);
+  return out.bytes();
 }

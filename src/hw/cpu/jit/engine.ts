@@ -31,7 +31,7 @@ import { compileRegionWasm } from "./wasm/compile.js";
 import { type Layout, layoutOf } from "./wasm/layout.js";
 
 /** Executions of a block start before it is compiled. */
-const HOT = 10_000;
+const HOT = 3_000;
 /** Heat of an offset whose instruction cannot be compiled. */
 const NEVER = 0xffff;
 

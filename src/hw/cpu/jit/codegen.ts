@@ -16,7 +16,7 @@
  *   }
  *
  * Each instruction is its handler from the semantics table, called with
- * the decoded record, or an inline form of the same semantics (emit.ts).
+ * the decoded record, or an inline form of the same semantics (inline.ts).
  * There is no second definition of what an instruction does.
  *
  * Cycles and instructions are charged once per block, and before the few

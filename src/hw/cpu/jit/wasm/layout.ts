@@ -71,7 +71,7 @@ export class Layout {
     this.f = new Float64Array(arena.buffer, this.slots, SLOT_BYTES >> 3);
   }
 
-  /** The Cpu's EIP-independent state into the slots (on entry, and after a handler). */
+  /** The Cpu's EIP, flags and stack size into the slots (on entry, and after a handler). */
   fromCpu(cpu: Cpu): void {
     const s = this.s;
     s[Slot.EIP >> 2] = cpu.eip;

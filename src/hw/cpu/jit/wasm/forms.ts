@@ -10,7 +10,7 @@
  * Cpu (lazyAdd, lazySub, lazyLogic, lazyIncDec), and only where the
  * liveness pass says a later instruction may read them.
  */
-import { AF, ARITH, CF, OF, PF, SF, ZF } from "../../flags.js";
+import { AF, ARITH, CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import { type Insn, Pfx } from "../../insn.js";
 import { AluOp } from "../../ops/alu.js";
 import type { Producer } from "../inline.js";
@@ -32,9 +32,10 @@ export const enum L {
   RES = 9,
   T = 10,
 }
+/** Locals after the three parameters (O to T). */
 export const LOCALS = 8;
 
-/** Function indices: the imports, then the helpers defined in the module. */
+/** Function indices: the import `h`, then the flag readers the module defines (compile.ts flagBodies, in this order). */
 export const enum F {
   HANDLER = 0,
   GET_CF = 1,
@@ -52,11 +53,6 @@ const ALU_OP: Record<number, Op> = {
   [AluOp.XOR]: Op.i32_xor,
   [AluOp.CMP]: Op.i32_sub,
 };
-
-/** Lazy-flag kinds (flags.ts Lz). */
-const LZ_ADD = 0;
-const LZ_SUB = 1;
-const LZ_LOGIC = 2;
 
 function reg8(reg: number): number {
   return ((reg & 3) << 2) | (reg >> 2);
@@ -112,7 +108,7 @@ export class Emitter {
 
   /** The lazy-flag record of one operation, from the locals A, BB, RES (flags.ts). */
   lazy(kind: number, size: number, lazyBits = ARITH): void {
-    const logic = kind === LZ_LOGIC;
+    const logic = kind === Lz.LOGIC;
     this.setSlot(Slot.LZOP, () => this.b.i32(kind));
     this.setSlot(Slot.LZDST, () => (logic ? this.b.i32(0) : this.b.get(L.A)));
     this.setSlot(Slot.LZSRC, () => (logic ? this.b.i32(0) : this.b.get(L.BB)));
@@ -123,7 +119,7 @@ export class Emitter {
   }
 
   private aluFlags(op: number): void {
-    this.lazy(op === AluOp.ADD ? LZ_ADD : op === AluOp.SUB || op === AluOp.CMP ? LZ_SUB : LZ_LOGIC, 4);
+    this.lazy(op === AluOp.ADD ? Lz.ADD : op === AluOp.SUB || op === AluOp.CMP ? Lz.SUB : Lz.LOGIC, 4);
   }
 
   /** INC/DEC: CF keeps its value, frozen first if it was lazy (lazyIncDec). */
@@ -137,7 +133,7 @@ export class Emitter {
     });
     b.end();
     this.b.i32(1).set(L.BB);
-    this.lazy(dec ? LZ_SUB : LZ_ADD, 4, ARITH & ~CF);
+    this.lazy(dec ? Lz.SUB : Lz.ADD, 4, ARITH & ~CF);
   }
 
   // --- memory --------------------------------------------------------------
@@ -318,7 +314,7 @@ export class Emitter {
       r8(i.rm);
       r8(i.reg);
       b.op(Op.i32_and).set(L.RES);
-      if (flagsLive) this.lazy(LZ_LOGIC, 1);
+      if (flagsLive) this.lazy(Lz.LOGIC, 1);
       return true;
     }
 
@@ -406,7 +402,7 @@ export class Emitter {
       if (op === 0x85) this.reg(i.rm).reg(i.reg);
       else this.reg(0).b.i32(i.imm | 0);
       b.op(Op.i32_and).set(L.RES);
-      if (flagsLive) this.lazy(LZ_LOGIC, 4);
+      if (flagsLive) this.lazy(Lz.LOGIC, 4);
       return true;
     }
     if (op >= 0x40 && op <= 0x4f) {
@@ -578,7 +574,7 @@ export class Emitter {
           b.i32(11).op(Op.i32_shl, Op.i32_or);
         }
       });
-      this.setSlot(Slot.LZOP, () => b.i32(LZ_LOGIC));
+      this.setSlot(Slot.LZOP, () => b.i32(Lz.LOGIC));
       this.setSlot(Slot.LZRES, () => b.get(L.RES));
       this.setSlot(Slot.LZSIZE, () => b.i32(size));
       this.setSlot(Slot.LAZY, () => b.i32(SF | ZF | PF));
@@ -628,7 +624,7 @@ export class Emitter {
         .op(Op.i32_and)
         .set(L.RES);
       if (k !== -1 && k !== AluOp.CMP) this.setSized(dst, 1, () => b.get(L.RES));
-      this.lazy(k === -1 || k === AluOp.AND || k === AluOp.OR || k === AluOp.XOR ? LZ_LOGIC : k === AluOp.ADD ? LZ_ADD : LZ_SUB, 1);
+      this.lazy(k === -1 || k === AluOp.AND || k === AluOp.OR || k === AluOp.XOR ? Lz.LOGIC : k === AluOp.ADD ? Lz.ADD : Lz.SUB, 1);
     };
     if (fromMemory) this.access(i.seg, 1, false, offset, body, slow);
     else body();

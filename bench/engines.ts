@@ -48,7 +48,7 @@ function guestArgs(g: LinuxFiles): string[] {
 }
 
 /** `popek run` for a Linux guest; `--engine` only where popek has it (before the block compiler it has one engine). */
-function popekLinux(engine: "jit" | "interp") {
+function popekLinux(engine: EngineKind) {
   return (g: LinuxFiles, host: HostProbe): Launch => ({
     command: process.execPath,
     args: [join(host.root, "bin", "popek.js"), "run", ...guestArgs(g), ...(host.popekEngineFlag ? ["--engine", engine] : [])],
@@ -91,10 +91,16 @@ export const QEMU_CPU = "pentium2,-apic";
 export const ENGINES: Record<string, Engine> = {
   popek: {
     description: "popek's block compiler under the native monitor (popek run --engine jit)",
-    // ≈70 s to the boot marker, ≈110 s to the end of forkexec, on a shared 2-core machine.
+    // ≈20 s to the boot marker, ≈30 s to the end of forkexec, on a shared 2-core machine.
     timeoutS: 10 * 60,
     linux: popekLinux("jit"),
     flat: popekFlat("jit"),
+  },
+  "popek-js": {
+    description: "popek's block compiler generating JavaScript instead of WebAssembly (popek run --engine jit-js)",
+    timeoutS: 10 * 60,
+    linux: popekLinux("jit-js"),
+    flat: popekFlat("jit-js"),
   },
   "popek-interp": {
     description: "popek's reference interpreter under the native monitor (popek run --engine interp)",

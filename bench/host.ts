@@ -68,7 +68,7 @@ export function skipReasons(
   const needsLinux = linux.length > 0 && host.guest !== null;
   for (const e of engines) {
     if (e.startsWith("popek") && !host.popekRuns) out[e] = "`node bin/popek.js run --help` fails: build popek first (`npx tsc -p .`)";
-    else if (e === "popek" && !host.popekEngineFlag)
+    else if ((e === "popek" || e === "popek-js") && !host.popekEngineFlag)
       out[e] = "`popek run` has no --engine option yet (no block compiler in this build); popek-interp runs without it";
     if (e === "qemu" && needsLinux && !host.qemu) out[e] = `${QEMU} is not installed: install it (Debian: apt-get install qemu-system-x86)`;
     if (e === "v86" && needsLinux && !host.v86) out[e] = "the v86 package is not installed: run `npm install` (v86 is a devDependency)";

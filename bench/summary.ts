@@ -35,6 +35,7 @@ export type Results = Record<string, Record<string, Summary>>;
 export const RATIO_PAIRS: readonly (readonly [string, string])[] = [
   ["popek", "v86"],
   ["popek", "qemu"],
+  ["popek-js", "v86"],
   ["popek-interp", "v86"],
   ["popek-interp", "qemu"],
 ];

@@ -11,7 +11,7 @@ const ALL: HostProbe = {
   popekRuns: true,
   popekEngineFlag: true,
 };
-const ENGINES = ["popek", "popek-interp", "v86", "qemu"];
+const ENGINES = ["popek", "popek-js", "popek-interp", "v86", "qemu"];
 const LINUX = [
   { name: "linux-boot", kind: "linux" as const },
   { name: "forkexec", kind: "linux" as const },
@@ -39,13 +39,13 @@ test("each missing tool skips its engine with what to install", () => {
     /SeaBIOS \(bios.bin, vgabios-stdvga.bin\) is not in \/nowhere.*apt-get install seabios/,
   );
   const noJit = skipReasons({ ...ALL, popekEngineFlag: false }, ENGINES, LINUX);
-  assert.deepEqual(Object.keys(noJit), ["popek"]);
+  assert.deepEqual(Object.keys(noJit), ["popek", "popek-js"]);
   assert.match(noJit.popek, /no --engine option/);
 });
 
 test("popek engines are skipped when popek's CLI does not run", () => {
   const r = skipReasons({ ...ALL, popekRuns: false, popekEngineFlag: false }, ENGINES, [...LINUX, ...FLAT]);
-  assert.deepEqual(Object.keys(r), ["popek", "popek-interp"]);
+  assert.deepEqual(Object.keys(r), ["popek", "popek-js", "popek-interp"]);
   assert.match(r["popek-interp"], /build popek first/);
 });
 

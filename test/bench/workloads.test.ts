@@ -65,7 +65,7 @@ test("cpu-loop runs on the popek engines only, and its checksum check rejects ot
   assert.ok(w.kind === "flat");
   assert.deepEqual(
     Object.keys(ENGINES).filter((e) => ENGINES[e].flat),
-    ["popek", "popek-interp"],
+    ["popek", "popek-js", "popek-interp"],
   );
   w.check("0123abcd\n");
   assert.throws(() => w.check("oops"), /8-digit checksum/);

@@ -108,9 +108,10 @@ export function fault(cpu: Cpu, e: unknown, base: number, k: number, t: FaultTab
 /**
  * Compile `region` for code running at user privilege (`user`: CPL 3) or
  * not; the memory fast paths test the TLB permission bits of that level.
- * `page` is the compiled code of the region's page and mode, by block start.
+ * `page` is the compiled code of the region's page and mode, by block start;
+ * `follow` finds the code to go on with when a branch leaves the region.
  */
-export function compileRegion(region: Region, user: boolean, page: readonly (RegionCode | undefined)[]): RegionCode {
+export function compileRegion(region: Region, user: boolean, page: readonly (RegionCode | undefined)[], follow: RegionCode): RegionCode {
   const insns: Insn[] = [];
   const handlers: Handler[] = [];
   const offsets: number[] = [];
@@ -216,7 +217,8 @@ export function compileRegion(region: Region, user: boolean, page: readonly (Reg
     "for (;;) switch (label) {",
     ...body,
     // Another region of this page may have the block: chain to it without the dispatcher.
-    "default: { const next = E[label]; if (next !== undefined) { cpu.jitLabel = label; return next; } return null; }",
+    // Otherwise the code at the new EIP, wherever it is (the engine's `follow`).
+    "default: { const next = E[label]; if (next !== undefined) { cpu.jitLabel = label; return next; } return FOLLOW; }",
     "}",
     "} catch (e) { return fault(cpu, e, B, k, FT); }",
     "};",
@@ -227,6 +229,20 @@ export function compileRegion(region: Region, user: boolean, page: readonly (Reg
     count: Int32Array.from(pendingCount),
     left: Int32Array.from(left),
   };
-  const make = new Function("E", "H", "I", "FT", "fault", "testCC", "lazyAdd", "lazySub", "lazyLogic", "lazyIncDec", "shift", source);
-  return make(page, handlers, insns, tables, fault, testCC, lazyAdd, lazySub, lazyLogic, lazyIncDec, shift) as RegionCode;
+  const make = new Function(
+    "E",
+    "FOLLOW",
+    "H",
+    "I",
+    "FT",
+    "fault",
+    "testCC",
+    "lazyAdd",
+    "lazySub",
+    "lazyLogic",
+    "lazyIncDec",
+    "shift",
+    source,
+  );
+  return make(page, follow, handlers, insns, tables, fault, testCC, lazyAdd, lazySub, lazyLogic, lazyIncDec, shift) as RegionCode;
 }

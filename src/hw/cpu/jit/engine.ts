@@ -180,6 +180,34 @@ export class BlockEngine {
     );
   }
 
+  /**
+   * Where compiled code goes when it branches out of its region (to another
+   * page, or to an offset of its page that another region has not taken):
+   * the compiled code at the new EIP if there is some, so that the loop in
+   * `run` goes on without a look at the machine. That look is not needed:
+   * a near branch changes nothing `mustInterpret` tests (instructions that
+   * can end their block and return to the dispatcher instead). No heat is
+   * counted and nothing is compiled here; null hands over to the dispatcher.
+   */
+  private readonly follow: RegionCode = (cpu) => {
+    if (cpu.stopRequest !== null) return null;
+    const phys = cpu.cachedCodeAddress(cpu.eip);
+    if (phys < 0) return null;
+    const code = this.compiledAt(phys);
+    if (code === null) return null;
+    cpu.jitLabel = phys & 0xfff;
+    return code;
+  };
+
+  /** Compiled code with a block at CS:EIP (physical address `phys`), if any, without counting heat. */
+  private compiledAt(phys: number): RegionCode | null {
+    const cpu = this.cpu;
+    const base = cpu.eip - (phys & 0xfff);
+    if (base < 0 || base + 0xfff > cpu.segHi[CS] || (!cpu.csBig && base + 0xfff > 0xffff)) return null;
+    const entries = this.pages[phys >>> 12]?.entries[(cpu.csBig ? 1 : 0) | (cpu.cpl === 3 ? 2 : 0)];
+    return entries?.[phys & 0xfff] ?? null;
+  }
+
   /** Compiled code with a block at CS:EIP (physical address `phys`), compiling it once hot; null: interpret. */
   private codeAt(phys: number): RegionCode | null {
     const cpu = this.cpu;
@@ -212,7 +240,8 @@ export class BlockEngine {
     // hot offset gets a region of its own (code may then be compiled twice,
     // which costs less than recompiling).
     const maxRegion = this.layout ? MAX_REGION_WASM : MAX_REGION_JS;
-    const region = findRegion(cpu, this.interpreter.cache, n, base, cpu.csBig, off, this.maxBlock, maxRegion);
+    const heat = page.heat;
+    const region = findRegion(cpu, this.interpreter.cache, n, base, cpu.csBig, off, this.maxBlock, maxRegion, (t) => heat[t] !== 0);
     if (region.blocks.length === 0 || region.blocks[0].start !== off) {
       // The instruction here cannot be compiled: never try again while the page is unchanged.
       page.heat[off] = NEVER;
@@ -222,7 +251,9 @@ export class BlockEngine {
       entries = new Array(0x1000).fill(undefined);
       page.entries[mode] = entries;
     }
-    const compiled = this.layout ? compileRegionWasm(cpu, this.layout, region, user, entries) : compileRegion(region, user, entries);
+    const compiled = this.layout
+      ? compileRegionWasm(cpu, this.layout, region, user, entries, this.follow)
+      : compileRegion(region, user, entries, this.follow);
     page.compiled = true;
     this.stats.regionsCompiled++;
     for (const b of region.blocks) entries[b.start] ??= compiled;

@@ -88,7 +88,10 @@ function insnAt(cpu: Cpu, cache: DecodeCache, fetch: PageFetch, off: number, big
 
 /**
  * Discover the region of physical page `page` reachable from `entry`, for
- * code running at EIP = `base` + offset with CS.D = `big`.
+ * code running at EIP = `base` + offset with CS.D = `big`. Jump targets
+ * are followed only where `reached` says control has arrived (the
+ * dispatcher's heat): code that never ran is not compiled, which keeps
+ * compiling cheap enough to start early.
  */
 export function findRegion(
   cpu: Cpu,
@@ -99,6 +102,7 @@ export function findRegion(
   entry: number,
   maxBlock = MAX_BLOCK,
   maxRegion = MAX_REGION_JS,
+  reached: (offset: number) => boolean = () => true,
 ): Region {
   const fetch = new PageFetch(cpu.bus.ram);
   fetch.base = base;
@@ -119,9 +123,10 @@ export function findRegion(
       const next = off + i.len;
       const flow = flowOf(i);
       if (flow === Flow.BRANCH) {
+        // The fall-through always; a jump target only once control has arrived there.
         for (const eip of branchTargets(i, base + next)) {
           const t = eip - base;
-          if (t >= 0 && t < 0x1000 && !starts.has(t)) work.push(t);
+          if (t >= 0 && t < 0x1000 && !starts.has(t) && (t === next || reached(t))) work.push(t);
         }
       }
       if (flow !== Flow.NEXT) break;

@@ -127,7 +127,8 @@ function flagBodies(at: Layout): Body[] {
 /**
  * Compile `region` for CPL 3 (`user`) or not, as `compileRegion` does, into
  * WebAssembly on the processor's arena; `page` is the page's compiled code
- * by block start, for chaining.
+ * by block start, for chaining, and `follow` finds the code to go on with
+ * when a branch leaves the page.
  */
 export function compileRegionWasm(
   cpu: Cpu,
@@ -135,6 +136,7 @@ export function compileRegionWasm(
   region: Region,
   user: boolean,
   page: readonly (RegionCode | undefined)[],
+  follow: RegionCode,
 ): RegionCode {
   const insns: Insn[] = [];
   const handlers: Handler[] = [];
@@ -328,10 +330,9 @@ export function compileRegionWasm(
     c.jitLeft = at.left;
     if (r === 1) {
       const next = page[at.label];
-      if (next !== undefined) {
-        c.jitLabel = at.label;
-        return next;
-      }
+      if (next === undefined) return follow;
+      c.jitLabel = at.label;
+      return next;
     }
     return null;
   };

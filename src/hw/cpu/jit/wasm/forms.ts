@@ -338,21 +338,64 @@ export class Emitter {
       );
       return true;
     }
-    if (mem && (op === 0x81 || op === 0x83) && i.reg === AluOp.CMP) {
+    if (mem && (op === 0x81 || op === 0x83) && ALU_OP[i.reg] !== undefined) {
+      // ALU memory, immediate: CMP reads; the others read, modify and write.
+      const k = i.reg;
       const imm = op === 0x83 ? (i.imm << 24) >> 24 : i.imm | 0;
       this.access(
         i.seg,
         4,
-        false,
+        k !== AluOp.CMP,
         offset,
         () => {
           this.load(4);
           b.set(L.A).i32(imm).set(L.BB);
-          b.get(L.A).get(L.BB).op(Op.i32_sub).set(L.RES);
-          if (flagsLive) this.aluFlags(AluOp.CMP);
+          b.get(L.A).get(L.BB).op(ALU_OP[k]).set(L.RES);
+          if (k !== AluOp.CMP) this.store(4, () => b.get(L.RES));
+          if (flagsLive) this.aluFlags(k);
         },
         slow,
       );
+      return true;
+    }
+    if (op === 0xf7 && i.reg === 0 && i.mod === 3) {
+      this.reg(i.rm)
+        .b.i32(i.imm | 0)
+        .op(Op.i32_and)
+        .set(L.RES);
+      if (flagsLive) this.lazy(Lz.LOGIC, 4);
+      return true;
+    }
+    // CMOVcc between registers (the condition from the flags in the slots).
+    if (op >= 0x140 && op <= 0x14f && i.mod === 3) {
+      this.condition(op & 15, null);
+      b.if();
+      this.setReg(i.reg, () => this.reg(i.rm));
+      b.end();
+      return true;
+    }
+    // MOV EAX, moffs32 / MOV moffs32, EAX (the decoder leaves the offset in disp).
+    if ((op === 0xa1 || op === 0xa3) && i.adsize === 4) {
+      if (op === 0xa1) this.access(i.seg, 4, false, offset, () => this.setReg(0, () => this.load(4)), slow);
+      else this.access(i.seg, 4, true, offset, () => this.store(4, () => this.reg(0)), slow);
+      return true;
+    }
+    // LEAVE on a 32-bit stack: ESP = EBP + 4 and EBP = [EBP], after the read.
+    if (op === 0xc9) {
+      const b2 = this.b;
+      const done = b2.block();
+      const miss = b2.block();
+      this.slot(Slot.SSBIG).b.op(Op.i32_eqz).brIf(miss);
+      this.reg(5).b.set(L.O);
+      this.guard(2, 4, false, miss);
+      this.load(4);
+      b2.set(L.A);
+      this.setReg(4, () => b2.get(L.O).i32(4).op(Op.i32_add));
+      this.setReg(5, () => b2.get(L.A));
+      b2.br(done);
+      b2.end();
+      slow();
+      b2.end();
       return true;
     }
     if (mem && op === 0xff && (i.reg === 0 || i.reg === 1)) {

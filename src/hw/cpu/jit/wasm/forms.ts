@@ -382,20 +382,17 @@ export class Emitter {
     }
     // LEAVE on a 32-bit stack: ESP = EBP + 4 and EBP = [EBP], after the read.
     if (op === 0xc9) {
-      const b2 = this.b;
-      const done = b2.block();
-      const miss = b2.block();
-      this.slot(Slot.SSBIG).b.op(Op.i32_eqz).brIf(miss);
-      this.reg(5).b.set(L.O);
-      this.guard(2, 4, false, miss);
-      this.load(4);
-      b2.set(L.A);
-      this.setReg(4, () => b2.get(L.O).i32(4).op(Op.i32_add));
-      this.setReg(5, () => b2.get(L.A));
-      b2.br(done);
-      b2.end();
-      slow();
-      b2.end();
+      this.stackAccess(
+        false,
+        () => {
+          this.load(4);
+          b.set(L.A);
+          this.setReg(4, () => b.get(L.O).i32(4).op(Op.i32_add));
+          this.setReg(5, () => b.get(L.A));
+        },
+        slow,
+        5,
+      );
       return true;
     }
     if (mem && op === 0xff && (i.reg === 0 || i.reg === 1)) {
@@ -676,14 +673,15 @@ export class Emitter {
 
   /**
    * A PUSH (`write`) or POP on a 32-bit stack: the fast path runs with the
-   * new ESP (push) or the old one (pop) in O and the address in P.
+   * new ESP (push) or the old one (pop) in O and the address in P. `from`:
+   * the register the stack address comes from (EBP for LEAVE).
    */
-  stackAccess(write: boolean, fast: () => void, slow: () => void): void {
+  stackAccess(write: boolean, fast: () => void, slow: () => void, from = 4): void {
     const b = this.b;
     const done = b.block();
     const miss = b.block();
     this.slot(Slot.SSBIG).b.op(Op.i32_eqz).brIf(miss);
-    this.reg(4);
+    this.reg(from);
     if (write) b.i32(4).op(Op.i32_sub);
     b.set(L.O);
     this.guard(2, 4, write, miss);

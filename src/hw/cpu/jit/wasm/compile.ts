@@ -175,7 +175,7 @@ export function compileRegionWasm(
   b.get(L.LABEL).i32(min).op(Op.i32_sub).brTable(table, otherwise);
 
   for (const blk of region.blocks) {
-    b.end(); // case j starts here
+    b.end(); // this block's case starts here
     const n = blk.insns.length;
     // Not enough steps left: the dispatcher interprets them.
     em.slot(Slot.LEFT).b.i32(n).op(Op.i32_lt_s);

@@ -26,6 +26,11 @@ export class Arena {
     this.top = Math.ceil(ramBytes / 8) * 8;
   }
 
+  /** `ram` is this arena's RAM (at offset 0), so WebAssembly can address it. */
+  holds(ram: Uint8Array): boolean {
+    return ram.buffer === this.buffer && ram.byteOffset === 0 && ram.length === this.ramBytes;
+  }
+
   /** Offset of `bytes` fresh zeroed bytes, aligned to 8. */
   alloc(bytes: number): number {
     const at = this.top;

@@ -25,7 +25,8 @@ import { ABANDON, CpuFault } from "../fault.js";
 import { IF, RF, TF } from "../flags.js";
 import { Interpreter, type InterruptSource } from "../interpreter.js";
 import { raise } from "../interrupts.js";
-import { compileRegion, type RegionCode } from "./codegen.js";
+import { compileRegion } from "./codegen.js";
+import type { RegionCode } from "./ledger.js";
 import { findRegion, MAX_BLOCK, MAX_REGION_JS, MAX_REGION_WASM } from "./region.js";
 import { compileRegionWasm } from "./wasm/compile.js";
 import { type Layout, layoutOf } from "./wasm/layout.js";
@@ -85,8 +86,7 @@ export class BlockEngine {
   ) {
     this.hot = Math.min(options.hot ?? HOT, NEVER - 1);
     this.maxBlock = options.maxBlock ?? MAX_BLOCK;
-    const ramInArena = cpu.arena.ramBytes === cpu.bus.ram.length && cpu.bus.ram.buffer === cpu.arena.buffer;
-    this.layout = (options.backend ?? "wasm") === "wasm" && ramInArena ? layoutOf(cpu) : null;
+    this.layout = (options.backend ?? "wasm") === "wasm" && cpu.arena.holds(cpu.bus.ram) ? layoutOf(cpu) : null;
     this.interpreter = new Interpreter(cpu);
     this.pages = new Array(cpu.codePages.length).fill(undefined);
     this.interpreter.cache.onPageChanged = (page) => this.pageChanged(page);
@@ -201,31 +201,40 @@ export class BlockEngine {
 
   /** Compiled code with a block at CS:EIP (physical address `phys`), if any, without counting heat. */
   private compiledAt(phys: number): RegionCode | null {
+    if (!this.pageInCs(phys)) return null;
+    return this.pages[phys >>> 12]?.entries[this.mode()]?.[phys & 0xfff] ?? null;
+  }
+
+  /**
+   * The page of EIP (at physical `phys`) lies wholly inside CS (and, for
+   * 16-bit code, below 64 KiB), so that no instruction in it needs a limit
+   * check or wraps: compiled code may run there.
+   */
+  private pageInCs(phys: number): boolean {
     const cpu = this.cpu;
     const base = cpu.eip - (phys & 0xfff);
-    if (base < 0 || base + 0xfff > cpu.segHi[CS] || (!cpu.csBig && base + 0xfff > 0xffff)) return null;
-    const entries = this.pages[phys >>> 12]?.entries[(cpu.csBig ? 1 : 0) | (cpu.cpl === 3 ? 2 : 0)];
-    return entries?.[phys & 0xfff] ?? null;
+    return base >= 0 && base + 0xfff <= cpu.segHi[CS] && (cpu.csBig || base + 0xfff <= 0xffff);
+  }
+
+  /** The mode: what the generated code depends on beyond the bytes (CS.D, CPL 3). */
+  private mode(): number {
+    return (this.cpu.csBig ? 1 : 0) | (this.cpu.cpl === 3 ? 2 : 0);
   }
 
   /** Compiled code with a block at CS:EIP (physical address `phys`), compiling it once hot; null: interpret. */
   private codeAt(phys: number): RegionCode | null {
     const cpu = this.cpu;
-    const eip = cpu.eip;
+    if (!this.pageInCs(phys)) return null;
     const off = phys & 0xfff;
-    const base = eip - off;
-    // The whole page must be inside CS (and, for 16-bit code, below 64 KiB)
-    // so that no instruction in it needs a limit check or wraps.
-    if (base < 0 || base + 0xfff > cpu.segHi[CS] || (!cpu.csBig && base + 0xfff > 0xffff)) return null;
+    const base = cpu.eip - off;
     const n = phys >>> 12;
     let page = this.pages[n];
     if (page === undefined) {
       page = new CodePage();
       this.pages[n] = page;
     }
-    // The mode: what the generated code depends on beyond the bytes.
+    const mode = this.mode();
     const user = cpu.cpl === 3;
-    const mode = (cpu.csBig ? 1 : 0) | (user ? 2 : 0);
     let entries = page.entries[mode];
     if (entries !== undefined) {
       const code = entries[off];
@@ -252,8 +261,8 @@ export class BlockEngine {
       page.entries[mode] = entries;
     }
     const compiled = this.layout
-      ? compileRegionWasm(cpu, this.layout, region, user, entries, this.follow)
-      : compileRegion(region, user, entries, this.follow);
+      ? compileRegionWasm(cpu, this.layout, region, user, this.follow)
+      : compileRegion(region, user, this.follow);
     page.compiled = true;
     this.stats.regionsCompiled++;
     for (const b of region.blocks) entries[b.start] ??= compiled;
@@ -266,8 +275,7 @@ export class BlockEngine {
     const page = this.pages[n];
     if (page === undefined) return;
     if (page.compiled) {
-      // The arrays stay (compiled code of the page holds them): empty them.
-      for (const entries of page.entries) entries?.fill(undefined);
+      page.entries.length = 0;
       page.compiled = false;
       this.stats.pagesInvalidated++;
       this.cpu.blockExit = true;

@@ -3,7 +3,7 @@
  * same charging and fault tables as the JavaScript code generator
  * (../codegen.ts), as one WebAssembly function
  *
- *   run(label, B, tlb) -> 0 (return to the dispatcher) | 1 (chain: slot LABEL)
+ *   run(label, B, tlb) -> 0 (return to the dispatcher) | 1 (left the region: follow)
  *
  * of the shape `loop { switch (label) { case …: block; continue } }`, with
  * the switch a br_table over the page offsets the region spans.
@@ -23,14 +23,12 @@
  * generated JavaScript, with the instruction `k` the import saw last.
  */
 import type { Cpu } from "../../cpu.js";
-import { CF, OF, PF, SF, ZF } from "../../flags.js";
+import { CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import type { Insn } from "../../insn.js";
-import { HANDLERS } from "../../ops/index.js";
-import type { Handler } from "../../ops/table.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
-import { type FaultTables, fault, flagsLiveAfter, observesTime, type RegionCode, type RegionResult } from "../codegen.js";
-import { Flow, isRepString, readsInsnEip } from "../flow.js";
-import { producerOf } from "../inline.js";
+import { Flow, isRepString, observesTime, readsInsnEip } from "../flow.js";
+import { flagsLiveAfter, producerOf } from "../inline.js";
+import { fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import type { Region } from "../region.js";
 import { Emitter, F, L, LOCALS } from "./forms.js";
 import { type Layout, Slot } from "./layout.js";
@@ -94,30 +92,21 @@ function flagBodies(at: Layout): Body[] {
     b.op(Op.i32_and).i32(0).op(Op.i32_ne);
   });
   const of = flag(OF, (b) => {
-    const dst = () => slotOf(b, Slot.LZDST);
-    const src = () => slotOf(b, Slot.LZSRC);
-    const res = () => slotOf(b, Slot.LZRES);
-    slotOf(b, Slot.LZOP).op(Op.i32_eqz);
+    // LOGIC: 0; otherwise (dst ^ res) & x & sign, x = src ^ res for ADD, dst ^ src for SUB (flags.ts getOF).
+    const slot = (s: Slot) => slotOf(b, s);
+    slot(Slot.LZOP).i32(Lz.LOGIC).op(Op.i32_eq);
     b.if();
-    // ADD: (dst ^ res) & (src ^ res) & sign
-    dst();
-    res().op(Op.i32_xor);
-    src();
-    res().op(Op.i32_xor, Op.i32_and);
-    sign(b);
-    b.op(Op.i32_and).i32(0).op(Op.i32_ne, Op.return);
+    b.i32(0).op(Op.return);
     b.end();
-    slotOf(b, Slot.LZOP).i32(1).op(Op.i32_eq);
-    b.if();
-    // SUB: (dst ^ src) & (dst ^ res) & sign
-    dst();
-    src().op(Op.i32_xor);
-    dst();
-    res().op(Op.i32_xor, Op.i32_and);
+    slot(Slot.LZDST);
+    slot(Slot.LZRES).op(Op.i32_xor);
+    slot(Slot.LZSRC);
+    slot(Slot.LZRES).op(Op.i32_xor);
+    slot(Slot.LZDST);
+    slot(Slot.LZSRC).op(Op.i32_xor);
+    slot(Slot.LZOP).op(Op.i32_eqz, Op.select, Op.i32_and);
     sign(b);
-    b.op(Op.i32_and).i32(0).op(Op.i32_ne, Op.return);
-    b.end();
-    b.i32(0);
+    b.op(Op.i32_and).i32(0).op(Op.i32_ne);
   });
   // PF: even parity of the low byte.
   const pf = flag(PF, (b) => slotOf(b, Slot.LZRES).i32(0xff).op(Op.i32_and, Op.i32_popcnt).i32(1).op(Op.i32_and, Op.i32_eqz));
@@ -126,24 +115,12 @@ function flagBodies(at: Layout): Body[] {
 
 /**
  * Compile `region` for CPL 3 (`user`) or not, as `compileRegion` does, into
- * WebAssembly on the processor's arena; `page` is the page's compiled code
- * by block start, for chaining, and `follow` finds the code to go on with
- * when a branch leaves the page.
+ * WebAssembly on the processor's arena; `follow` finds the code to go on
+ * with when a branch leaves the region.
  */
-export function compileRegionWasm(
-  cpu: Cpu,
-  at: Layout,
-  region: Region,
-  user: boolean,
-  page: readonly (RegionCode | undefined)[],
-  follow: RegionCode,
-): RegionCode {
-  const insns: Insn[] = [];
-  const handlers: Handler[] = [];
-  const offsets: number[] = [];
-  const pendingCycles: number[] = [];
-  const pendingCount: number[] = [];
-  const left: number[] = [];
+export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: boolean, follow: RegionCode): RegionCode {
+  const ledger = new Ledger();
+  /** Per instruction, what the import `h` does around its handler. */
   const calls: number[] = [];
 
   const b = new Body();
@@ -157,10 +134,19 @@ export function compileRegionWasm(
       label();
       b.op(Op.i32_add).i32(wrap).op(Op.i32_and);
     });
+  /** Charging what ran and is not charged yet. */
+  const charge = (): void => {
+    const due = ledger.charge();
+    if (due.count) em.addF(Slot.CYCLES, due.cycles).addF(Slot.COUNT, due.count);
+  };
+  // After a handler that moved EIP: go where it points.
+  const labelFromEip = (): void => {
+    em.slot(Slot.EIP).b.get(L.B).op(Op.i32_sub).set(L.LABEL);
+  };
 
-  const starts = region.blocks.map((blk) => blk.start);
-  const min = Math.min(...starts);
-  const max = Math.max(...starts);
+  const caseOf = new Map(region.blocks.map((blk, j) => [blk.start, j]));
+  const min = Math.min(...caseOf.keys());
+  const max = Math.max(...caseOf.keys());
 
   const top = b.loop();
   const otherwise = b.block();
@@ -169,8 +155,8 @@ export function compileRegionWasm(
   // The switch: label − min indexes a table of the region's span.
   const table: number[] = [];
   for (let off = min; off <= max; off++) {
-    const j = starts.indexOf(off);
-    table.push(j >= 0 ? cases[j] : otherwise);
+    const j = caseOf.get(off);
+    table.push(j === undefined ? otherwise : cases[j]);
   }
   b.get(L.LABEL).i32(min).op(Op.i32_sub).brTable(table, otherwise);
 
@@ -185,49 +171,23 @@ export function compileRegionWasm(
     b.end();
     em.setSlot(Slot.LEFT, () => em.slot(Slot.LEFT).b.i32(n).op(Op.i32_sub));
 
-    let cycles = 0;
-    let count = 0;
-    const charge = (): void => {
-      if (count) em.addF(Slot.CYCLES, cycles).addF(Slot.COUNT, count);
-      cycles = 0;
-      count = 0;
-    };
     const live = flagsLiveAfter(blk.insns);
     let endedByBranch = false;
     let previousInline = false;
     for (let q = 0; q < n; q++) {
       const i = blk.insns[q];
-      const k = insns.length;
       const off = blk.offsets[q];
-      const next = off + i.len;
+      const k = ledger.add(i, off, n - q);
       const flow = q === n - 1 ? blk.flow : Flow.NEXT;
-      insns.push(i);
-      handlers.push(HANDLERS[i.op]);
-      offsets.push(off);
-      left.push(n - q);
       calls.push((flow !== Flow.NEXT ? Call.SET_EIP : 0) | (readsInsnEip(i) ? Call.INSN_EIP : 0) | (isRepString(i) ? Call.REP : 0));
-      const pending = (): void => {
-        pendingCycles.push(cycles);
-        pendingCount.push(count);
-      };
-      const ran = (): void => {
-        cycles += i.cycles;
-        count++;
-      };
       const handler = (): void => {
         b.i32(k).call(F.HANDLER).op(Op.drop);
-      };
-      // After a handler that moved EIP: go where it points.
-      const labelFromEip = (): void => {
-        em.slot(Slot.EIP).b.get(L.B).op(Op.i32_sub).set(L.LABEL);
       };
 
       if (flow === Flow.BRANCH) {
         const producer = previousInline ? producerOf(blk.insns[q - 1]) : null;
-        const branched = branch(em, i, next, producer, k, labelFromEip);
-        if (branched) {
-          pending();
-          ran();
+        if (branch(em, i, off + i.len, producer, k, labelFromEip)) {
+          ledger.ran(i);
           charge();
           setEip(() => b.get(L.LABEL));
           b.br(top);
@@ -237,41 +197,35 @@ export function compileRegionWasm(
       }
       if (flow === Flow.NEXT && em.form(i, live[q], handler)) {
         // Only its handler fallback can fault (or abandon), and it observes no time.
-        pending();
-        ran();
+        ledger.ran(i);
         previousInline = true;
         continue;
       }
       previousInline = false;
       if (flow === Flow.LEAVE || observesTime(i)) charge();
-      pending();
+      // The import's answer (blockExit) matters after a branch, which ends the block.
       b.i32(k).call(F.HANDLER);
-      ran();
       if (flow === Flow.BRANCH) b.set(L.T);
       else b.op(Op.drop);
-      if (flow === Flow.BRANCH) {
-        charge();
-        b.get(L.T);
-        b.if();
-        b.i32(0).op(Op.return);
-        b.end();
-        labelFromEip();
-        b.br(top);
-        endedByBranch = true;
-      }
+      ledger.ran(i);
     }
-    if (!endedByBranch) {
-      charge();
-      if (blk.flow === Flow.LEAVE) b.i32(0).op(Op.return);
-      else {
-        b.i32(blk.end).set(L.LABEL);
-        setEip(() => b.get(L.LABEL));
-        b.br(top);
-      }
+    if (endedByBranch) continue;
+    charge();
+    if (blk.flow === Flow.LEAVE) b.i32(0).op(Op.return);
+    else if (blk.flow === Flow.BRANCH) {
+      b.get(L.T);
+      b.if();
+      b.i32(0).op(Op.return);
+      b.end();
+      labelFromEip();
+      b.br(top);
+    } else {
+      b.i32(blk.end).set(L.LABEL);
+      setEip(() => b.get(L.LABEL));
+      b.br(top);
     }
   }
-  b.end(); // otherwise: another region of the page may have the block
-  em.setSlot(Slot.LABEL, () => b.get(L.LABEL));
+  b.end(); // otherwise: not a block of this region
   b.i32(1).op(Op.return);
   b.end(); // loop
   b.op(Op.unreachable);
@@ -285,12 +239,8 @@ export function compileRegionWasm(
     ],
   );
 
-  const tables: FaultTables = {
-    offsets: Int32Array.from(offsets),
-    cycles: Float64Array.from(pendingCycles),
-    count: Int32Array.from(pendingCount),
-    left: Int32Array.from(left),
-  };
+  const tables = ledger.tables();
+  const { insns, handlers, offsets } = ledger;
   const kinds = Uint8Array.from(calls);
   const eipOf = wrap === -1 ? (x: number) => x >>> 0 : (x: number) => x & 0xffff;
   let base = 0;
@@ -328,13 +278,7 @@ export function compileRegionWasm(
     at.toCpu(c);
     c.eip = at.eip;
     c.jitLeft = at.left;
-    if (r === 1) {
-      const next = page[at.label];
-      if (next === undefined) return follow;
-      c.jitLabel = at.label;
-      return next;
-    }
-    return null;
+    return r === 1 ? follow : null;
   };
 }
 

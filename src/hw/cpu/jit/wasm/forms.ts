@@ -236,54 +236,26 @@ export class Emitter {
     const op = i.op;
     const mem = i.adsize === 4 && i.mod !== 3;
     const offset = () => this.ea(i);
-    const r8 = (n: number) => this.b.i32(0).mem(Op.i32_load8_u, this.at.regs + reg8(n));
-    const setR8 = (n: number, value: () => void) => {
-      b.i32(0);
-      value();
-      b.mem(Op.i32_store8, this.at.regs + reg8(n));
-    };
 
     // Moves of 8- and 16-bit operands.
     if (!(i.prefixes & (Pfx.LOCK | Pfx.REP | Pfx.REPNE))) {
       if (op === 0x88 && i.mod === 3) {
-        setR8(i.rm, () => r8(i.reg));
+        this.setSized(i.rm, 1, () => this.sized(i.reg, 1));
         return true;
       }
       if (op === 0x8a && i.mod === 3) {
-        setR8(i.reg, () => r8(i.rm));
+        this.setSized(i.reg, 1, () => this.sized(i.rm, 1));
         return true;
       }
       if (op >= 0xb0 && op <= 0xb7) {
-        setR8(op & 7, () => b.i32(i.imm & 0xff));
+        this.setSized(op & 7, 1, () => b.i32(i.imm & 0xff));
         return true;
       }
-      if (op === 0x8a && mem) {
-        this.access(i.seg, 1, false, offset, () => setR8(i.reg, () => this.load(1)), slow);
-        return true;
-      }
-      if (op === 0x88 && mem) {
-        this.access(i.seg, 1, true, offset, () => this.store(1, () => r8(i.reg)), slow);
-        return true;
-      }
-      if (i.opsize === 2 && mem && op === 0x8b) {
-        const r16 = this.at.regs + (i.reg << 2);
-        this.access(
-          i.seg,
-          2,
-          false,
-          offset,
-          () => {
-            b.i32(0);
-            this.load(2);
-            b.mem(Op.i32_store16, r16);
-          },
-          slow,
-        );
-        return true;
-      }
-      if (i.opsize === 2 && mem && op === 0x89) {
-        const r16 = this.at.regs + (i.reg << 2);
-        this.access(i.seg, 2, true, offset, () => this.store(2, () => b.i32(0).mem(Op.i32_load16_u, r16)), slow);
+      // Loads and stores of 8 bits, and of 16 bits with the operand-size prefix.
+      const size = op === 0x88 || op === 0x8a ? 1 : i.opsize === 2 && (op === 0x89 || op === 0x8b) ? 2 : 0;
+      if (size && mem) {
+        if (op & 2) this.access(i.seg, size, false, offset, () => this.setSized(i.reg, size, () => this.load(size)), slow);
+        else this.access(i.seg, size, true, offset, () => this.store(size, () => this.sized(i.reg, size)), slow);
         return true;
       }
     }
@@ -293,15 +265,7 @@ export class Emitter {
     }
     if (!plain32(i)) return false;
 
-    // Shifts by a constant and IMUL whose flags nobody reads.
-    if (!flagsLive && (op === 0xc1 || op === 0xd1) && i.mod === 3) {
-      const count = (op === 0xd1 ? 1 : i.imm) & 31;
-      const kind = i.reg === 4 ? Op.i32_shl : i.reg === 5 ? Op.i32_shr_u : i.reg === 7 ? Op.i32_shr_s : 0;
-      if (count === 0) return true;
-      if (kind === 0) return false;
-      this.setReg(i.rm, () => this.reg(i.rm).b.i32(count).op(kind));
-      return true;
-    }
+    // IMUL whose flags nobody reads.
     if (!flagsLive && op === 0x1af && i.mod === 3) {
       this.setReg(i.reg, () => this.reg(i.reg).reg(i.rm).b.op(Op.i32_mul));
       return true;
@@ -310,53 +274,12 @@ export class Emitter {
       this.setReg(i.rm, () => this.reg(i.rm).b.i32(-1).op(Op.i32_xor));
       return true;
     }
-    if (op === 0x84 && i.mod === 3) {
-      r8(i.rm);
-      r8(i.reg);
-      b.op(Op.i32_and).set(L.RES);
-      if (flagsLive) this.lazy(Lz.LOGIC, 1);
-      return true;
-    }
 
-    // Read-modify-write on memory, CMP memory with an immediate, INC/DEC memory.
-    if (mem && op < 0x40 && (op & 7) === 1 && ALU_OP[op >> 3] !== undefined) {
-      const k = op >> 3;
-      this.access(
-        i.seg,
-        4,
-        k !== AluOp.CMP,
-        offset,
-        () => {
-          this.load(4);
-          b.set(L.A);
-          this.reg(i.reg).b.set(L.BB);
-          b.get(L.A).get(L.BB).op(ALU_OP[k]).set(L.RES);
-          if (k !== AluOp.CMP) this.store(4, () => b.get(L.RES));
-          if (flagsLive) this.aluFlags(k);
-        },
-        slow,
-      );
-      return true;
-    }
-    if (mem && (op === 0x81 || op === 0x83) && ALU_OP[i.reg] !== undefined) {
-      // ALU memory, immediate: CMP reads; the others read, modify and write.
-      const k = i.reg;
+    // ALU on memory with a register or an immediate: CMP reads; the others read, modify and write.
+    if (mem && op < 0x40 && (op & 7) === 1) return this.aluOnMemory(i, op >> 3, () => this.reg(i.reg), flagsLive, slow);
+    if (mem && (op === 0x81 || op === 0x83)) {
       const imm = op === 0x83 ? (i.imm << 24) >> 24 : i.imm | 0;
-      this.access(
-        i.seg,
-        4,
-        k !== AluOp.CMP,
-        offset,
-        () => {
-          this.load(4);
-          b.set(L.A).i32(imm).set(L.BB);
-          b.get(L.A).get(L.BB).op(ALU_OP[k]).set(L.RES);
-          if (k !== AluOp.CMP) this.store(4, () => b.get(L.RES));
-          if (flagsLive) this.aluFlags(k);
-        },
-        slow,
-      );
-      return true;
+      return this.aluOnMemory(i, i.reg, () => b.i32(imm), flagsLive, slow);
     }
     if (op === 0xf7 && i.reg === 0 && i.mod === 3) {
       this.reg(i.rm)
@@ -374,25 +297,9 @@ export class Emitter {
       b.end();
       return true;
     }
-    // MOV EAX, moffs32 / MOV moffs32, EAX (the decoder leaves the offset in disp).
-    if ((op === 0xa1 || op === 0xa3) && i.adsize === 4) {
-      if (op === 0xa1) this.access(i.seg, 4, false, offset, () => this.setReg(0, () => this.load(4)), slow);
-      else this.access(i.seg, 4, true, offset, () => this.store(4, () => this.reg(0)), slow);
-      return true;
-    }
-    // LEAVE on a 32-bit stack: ESP = EBP + 4 and EBP = [EBP], after the read.
+    // LEAVE on a 32-bit stack: a POP EBP from EBP.
     if (op === 0xc9) {
-      this.stackAccess(
-        false,
-        () => {
-          this.load(4);
-          b.set(L.A);
-          this.setReg(4, () => b.get(L.O).i32(4).op(Op.i32_add));
-          this.setReg(5, () => b.get(L.A));
-        },
-        slow,
-        5,
-      );
+      this.pop(5, slow, 5);
       return true;
     }
     if (mem && op === 0xff && (i.reg === 0 || i.reg === 1)) {
@@ -474,41 +381,24 @@ export class Emitter {
       return true;
     }
 
-    // 32-bit memory moves, loads into ALU operations, CMP memory with a register.
-    if (op === 0x8b && mem) {
-      this.access(i.seg, 4, false, offset, () => this.setReg(i.reg, () => this.load(4)), slow);
+    // 32-bit memory moves; MOV EAX, moffs32 / MOV moffs32, EAX are the same with the offset in disp.
+    const moffs = (op === 0xa1 || op === 0xa3) && i.adsize === 4;
+    if ((op === 0x8b && mem) || (op === 0xa1 && moffs)) {
+      this.access(i.seg, 4, false, offset, () => this.setReg(moffs ? 0 : i.reg, () => this.load(4)), slow);
       return true;
     }
-    if (op === 0x89 && mem) {
-      this.access(i.seg, 4, true, offset, () => this.store(4, () => this.reg(i.reg)), slow);
+    if ((op === 0x89 && mem) || (op === 0xa3 && moffs)) {
+      this.access(i.seg, 4, true, offset, () => this.store(4, () => this.reg(moffs ? 0 : i.reg)), slow);
       return true;
     }
     if (op === 0xc7 && mem && i.reg === 0) {
       this.access(i.seg, 4, true, offset, () => this.store(4, () => b.i32(i.imm | 0)), slow);
       return true;
     }
-    if (op === 0x39 && mem) {
-      this.access(
-        i.seg,
-        4,
-        false,
-        offset,
-        () => {
-          this.load(4);
-          b.set(L.A);
-          this.reg(i.reg).b.set(L.BB);
-          b.get(L.A).get(L.BB).op(Op.i32_sub).set(L.RES);
-          if (flagsLive) this.aluFlags(AluOp.CMP);
-        },
-        slow,
-      );
-      return true;
-    }
     if (op === 0x1b6 || op === 0x1b7) {
       const size = op === 0x1b6 ? 1 : 2;
       if (i.mod === 3) {
-        if (size === 1) this.setReg(i.reg, () => r8(i.rm));
-        else this.setReg(i.reg, () => b.i32(0).mem(Op.i32_load16_u, this.at.regs + (i.rm << 2)));
+        this.setReg(i.reg, () => this.sized(i.rm, size));
         return true;
       }
       if (!mem) return false;
@@ -527,19 +417,50 @@ export class Emitter {
       return true;
     }
     if (op >= 0x58 && op <= 0x5f) {
-      this.stackAccess(
-        false,
-        () => {
-          this.load(4);
-          b.set(L.A);
-          this.setReg(4, () => b.get(L.O).i32(4).op(Op.i32_add));
-          this.setReg(op & 7, () => b.get(L.A));
-        },
-        slow,
-      );
+      this.pop(op & 7, slow);
       return true;
     }
     return false;
+  }
+
+  /** ALU operation `k` on `i`'s 32-bit memory operand with the value `src` pushes. */
+  private aluOnMemory(i: Insn, k: number, src: () => void, flagsLive: boolean, slow: () => void): boolean {
+    const code = ALU_OP[k];
+    if (code === undefined) return false;
+    const b = this.b;
+    this.access(
+      i.seg,
+      4,
+      k !== AluOp.CMP,
+      () => this.ea(i),
+      () => {
+        this.load(4);
+        b.set(L.A);
+        src();
+        b.set(L.BB);
+        b.get(L.A).get(L.BB).op(code).set(L.RES);
+        if (k !== AluOp.CMP) this.store(4, () => b.get(L.RES));
+        if (flagsLive) this.aluFlags(k);
+      },
+      slow,
+    );
+    return true;
+  }
+
+  /** POP into register `dst` from the stack address in register `from` (ESP; EBP for LEAVE): ESP = it + 4, after the read. */
+  private pop(dst: number, slow: () => void, from = 4): void {
+    const b = this.b;
+    this.stackAccess(
+      false,
+      () => {
+        this.load(4);
+        b.set(L.A);
+        this.setReg(4, () => b.get(L.O).i32(4).op(Op.i32_add));
+        this.setReg(dst, () => b.get(L.A));
+      },
+      slow,
+      from,
+    );
   }
 
   /** A register's value of `size` bytes (for 1, `n` is the ModRM register number). */
@@ -648,6 +569,7 @@ export class Emitter {
     else if (op === 0xa8) [k, dst] = [-1, 0];
     else if (op === 0xf6 && i.reg === 0 && i.mod === 3) [k, dst] = [-1, i.rm];
     else if (op === 0xf6 && i.reg === 0 && mem) [k, fromMemory] = [-1, true];
+    else if (op === 0x84 && i.mod === 3) [k, dst, src] = [-1, i.rm, reg(i.reg)];
     else if (op === 0x84 && mem) [k, dst, src, fromMemory] = [-1, i.reg, load, true];
     if (k === -2 || (k >= 0 && ALU_OP[k] === undefined)) return false;
     const body = () => {

@@ -21,7 +21,6 @@ export const enum Slot {
   LZCIN = 32,
   LZSIZE = 36,
   SSBIG = 40,
-  LABEL = 44,
   /** Float64: cycles and instructions charged by compiled code, not yet added to the Cpu. */
   CYCLES = 48,
   COUNT = 56,
@@ -112,8 +111,5 @@ export class Layout {
   }
   set left(n: number) {
     this.s[Slot.LEFT >> 2] = n;
-  }
-  get label(): number {
-    return this.s[Slot.LABEL >> 2];
   }
 }

@@ -150,20 +150,20 @@ export class Body {
     this.bytes.append([...new Uint8Array(new Float64Array([v]).buffer)]);
     return this;
   }
-  get(local: number): this {
-    this.bytes.push(Op.local_get);
-    uleb(this.bytes, local);
+  /** An instruction with one index immediate (a local, a function). */
+  private indexed(op: Op, index: number): this {
+    this.bytes.push(op);
+    uleb(this.bytes, index);
     return this;
+  }
+  get(local: number): this {
+    return this.indexed(Op.local_get, local);
   }
   set(local: number): this {
-    this.bytes.push(Op.local_set);
-    uleb(this.bytes, local);
-    return this;
+    return this.indexed(Op.local_set, local);
   }
   tee(local: number): this {
-    this.bytes.push(Op.local_tee);
-    uleb(this.bytes, local);
-    return this;
+    return this.indexed(Op.local_tee, local);
   }
   /** A load or store with a constant offset on the address on the stack (alignment hint 0: any). */
   mem(op: Op, offset: number): this {
@@ -173,24 +173,22 @@ export class Body {
     return this;
   }
   call(index: number): this {
-    this.bytes.push(Op.call);
-    uleb(this.bytes, index);
-    return this;
+    return this.indexed(Op.call, index);
+  }
+  /** Open a construct with no parameters or results; its level. */
+  private open(op: Op): number {
+    this.bytes.push(op);
+    this.bytes.push(0x40);
+    return this.level++;
   }
   block(): number {
-    this.bytes.push(Op.block);
-    this.bytes.push(0x40);
-    return this.level++;
+    return this.open(Op.block);
   }
   loop(): number {
-    this.bytes.push(Op.loop);
-    this.bytes.push(0x40);
-    return this.level++;
+    return this.open(Op.loop);
   }
   if(): number {
-    this.bytes.push(Op.if);
-    this.bytes.push(0x40);
-    return this.level++;
+    return this.open(Op.if);
   }
   else(): this {
     this.bytes.push(Op.else);
@@ -207,14 +205,10 @@ export class Body {
     return d;
   }
   br(target: number): this {
-    this.bytes.push(Op.br);
-    uleb(this.bytes, this.depth(target));
-    return this;
+    return this.indexed(Op.br, this.depth(target));
   }
   brIf(target: number): this {
-    this.bytes.push(Op.br_if);
-    uleb(this.bytes, this.depth(target));
-    return this;
+    return this.indexed(Op.br_if, this.depth(target));
   }
   /** br_table: `targets[i]` for index i on the stack, `otherwise` past the end. */
   brTable(targets: number[], otherwise: number): this {

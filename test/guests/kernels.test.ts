@@ -24,12 +24,20 @@ interface KernelRun {
   instructions: number;
 }
 
-function runKernel(rom: Uint8Array, kind: EngineKind): KernelRun {
+/** The engines of the CLI, and the block engine with threaded blocks only. */
+type KernelEngine = EngineKind | "threaded";
+const KERNEL_ENGINES: KernelEngine[] = [...ENGINE_KINDS, "threaded"];
+
+function runKernel(rom: Uint8Array, kind: KernelEngine): KernelRun {
   const out: Uint8Array[] = [];
   const pc = new Pc({ ramBytes: 16 << 20, rom, debugOutput: (b) => out.push(b) });
   // The kernels are small: the compiler compiles early, so that they run compiled.
   const engine =
-    kind === "interp" ? createEngine(pc.cpu, kind) : new BlockEngine(pc.cpu, { hot: 4, backend: kind === "jit" ? "wasm" : "js" });
+    kind === "interp"
+      ? createEngine(pc.cpu, kind)
+      : kind === "threaded"
+        ? new BlockEngine(pc.cpu, { hot: Number.POSITIVE_INFINITY })
+        : new BlockEngine(pc.cpu, { hot: 4, backend: kind === "jit" ? "wasm" : "js" });
   let status = -1;
   let why = "instruction budget exhausted";
   for (let left = BUDGET; left > 0; left -= 1_000_000) {
@@ -65,7 +73,7 @@ for (const name of names) {
     const rom = new Uint8Array(readFileSync(join(DIR, "build", `${name}.bin`)));
     const expected = readFileSync(join(DIR, "expected", `${name}.txt`), "latin1");
     const expectedStatus = Number(readFileSync(join(DIR, "expected", `${name}.status`), "utf8").trim());
-    const runs = ENGINE_KINDS.map((kind) => ({ kind, r: runKernel(rom, kind) }));
+    const runs = KERNEL_ENGINES.map((kind) => ({ kind, r: runKernel(rom, kind) }));
     for (const { kind, r } of runs) {
       assert.equal(r.transcript, expected, `${name} on ${kind}: transcript differs (ended: ${r.why})`);
       assert.equal(r.status, expectedStatus, `${name} on ${kind}: ended with ${r.why}`);

@@ -66,20 +66,22 @@ export interface EngineFactory {
 
 /**
  * Every engine must pass every vector. The block compiler runs each step as
- * compiled code: it compiles at once, one instruction per block.
+ * compiled code (it compiles at once, one instruction per block), or as a
+ * threaded block of one instruction (it never compiles).
  */
 export const ENGINES: EngineFactory[] = [
   { name: "interpreter", create: (cpu) => new Interpreter(cpu) },
-  compiledOneByOne("block compiler", "wasm"),
-  compiledOneByOne("block compiler (JavaScript)", "js"),
+  oneByOne("block compiler", "wasm", 0),
+  oneByOne("block compiler (JavaScript)", "js", 0),
+  oneByOne("block engine, threaded blocks", "wasm", Number.POSITIVE_INFINITY),
 ];
 
-/** The block compiler on `backend`, compiling at once, one instruction per block. */
-function compiledOneByOne(name: string, backend: Backend): EngineFactory {
+/** The block engine on `backend` with threshold `hot`, one instruction per block. */
+function oneByOne(name: string, backend: Backend, hot: number): EngineFactory {
   return {
     name,
     create(cpu) {
-      const jit = new BlockEngine(cpu, { hot: 0, maxBlock: 1, backend });
+      const jit = new BlockEngine(cpu, { hot, maxBlock: 1, backend });
       return {
         step() {
           const exit = jit.run(1);

@@ -15,7 +15,13 @@ export const enum Pfx {
 }
 
 export class Insn {
-  /** Offset in CS of the first byte (the instruction's EIP). */
+  /**
+   * Offset in CS of the first byte (the instruction's EIP), as decoded. The
+   * same record serves wherever its physical bytes run, so engines store
+   * the current EIP here only for handlers that read it (`readsInsnEip`):
+   * a store per instruction would cost more than the field saves (kernel
+   * EIPs are not small integers, and V8 keeps such a field boxed).
+   */
   eip = 0;
   /** Length in bytes, prefixes included. */
   len = 0;
@@ -73,4 +79,10 @@ export class Insn {
     this.imm = o.imm;
     this.imm2 = o.imm2;
   }
+}
+
+/** Handlers that read `insn.eip` (string restarts, the x87 instruction pointer), so engines must set it. */
+export function readsInsnEip(i: Insn): boolean {
+  const op = i.op;
+  return (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) || (op >= 0xd8 && op <= 0xdf) || op === 0x9b;
 }

@@ -12,7 +12,7 @@ import { DecodeCache } from "./decode-cache.js";
 import { decode } from "./decoder.js";
 import { CpuFault, Vec } from "./fault.js";
 import { IF, RF, TF } from "./flags.js";
-import { Insn } from "./insn.js";
+import { Insn, readsInsnEip } from "./insn.js";
 import { deliver, EventKind, raise } from "./interrupts.js";
 import { HANDLERS } from "./ops/index.js";
 
@@ -99,7 +99,7 @@ export class Interpreter {
     if (i !== undefined) {
       // The cached bytes are the same; the limit check of the whole instruction still applies.
       if (eip + i.len - 1 > cpu.segHi[CS]) return this.decodeScratch(eip);
-      i.eip = eip;
+      if (readsInsnEip(i)) i.eip = eip;
       return i;
     }
     i = decode(cpu, eip, cpu.csBig, new Insn());

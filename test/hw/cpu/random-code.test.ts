@@ -16,10 +16,15 @@ import { rng } from "../../support/cpu-env.js";
 
 type MakeEngine = (cpu: Cpu) => Engine;
 const interpreter: MakeEngine = (cpu) => new Interpreter(cpu);
-/** The block compiler (each back end) compiling everything at once, so that random code runs compiled. */
+/**
+ * The block compiler (each back end) compiling everything at once, so that
+ * random code runs compiled; and the block engine never compiling, so that
+ * it runs as threaded blocks.
+ */
 const compilers: [string, MakeEngine][] = [
   ["wasm", (cpu) => new BlockEngine(cpu, { hot: 0, backend: "wasm" })],
   ["js", (cpu) => new BlockEngine(cpu, { hot: 0, backend: "js" })],
+  ["threaded", (cpu) => new BlockEngine(cpu, { hot: Number.POSITIVE_INFINITY })],
 ];
 
 /** `limitedCs`: protected mode with a CS limit a little past EIP, so that branches leave the segment. */

@@ -29,9 +29,10 @@
  * steps the block had left, so the state is exactly the interpreter's.
  */
 import { lazyAdd, lazyIncDec, lazyLogic, lazySub, testCC } from "../flags.js";
+import { readsInsnEip } from "../insn.js";
 import { shift } from "../ops/shift.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../paging.js";
-import { Flow, isRepString, observesTime, readsInsnEip } from "./flow.js";
+import { Flow, isRepString, observesTime } from "./flow.js";
 import { callsHandler, flagsLiveAfter, inlineBranch, inlineForm, producerOf, withCall } from "./inline.js";
 import { fault, Ledger, type RegionCode } from "./ledger.js";
 import type { Region } from "./region.js";

@@ -27,21 +27,33 @@ import { Interpreter, type InterruptSource } from "../interpreter.js";
 import { raise } from "../interrupts.js";
 import { compileRegion } from "./codegen.js";
 import type { RegionCode } from "./ledger.js";
-import { findRegion, MAX_BLOCK, MAX_REGION_JS, MAX_REGION_WASM } from "./region.js";
+import { findRegion, MAX_BLOCK, MAX_REGION_JS, MAX_REGION_WASM, PageCode } from "./region.js";
+import { type ThreadedBlock, ThreadedRunner, threadedBlock } from "./threaded.js";
 import { compileRegionWasm } from "./wasm/compile.js";
 import { type Layout, layoutOf } from "./wasm/layout.js";
 
 /** Executions of a block start before it is compiled. */
 const HOT = 3_000;
 /** Heat of an offset whose instruction cannot be compiled. */
-const NEVER = 0xffff;
+const NEVER = -1;
+
+/**
+ * What the engine knows of one offset where control arrived, in one mode:
+ * one object, so that the dispatcher finds all of it with one look.
+ */
+class Site {
+  /** Executions seen before compiling (NEVER: it cannot be compiled). */
+  heat = 0;
+  /** Compiled code with a block here. */
+  code: RegionCode | null = null;
+  /** The threaded block from here (undefined: not built yet; null: none can start here). */
+  block: ThreadedBlock | null | undefined = undefined;
+}
 
 class CodePage {
-  /** Executions seen per offset before compiling (saturates). */
-  readonly heat = new Uint16Array(0x1000);
-  /** Compiled code by mode (see `codeAt`), then by the offset of a block start. */
-  readonly entries: ((RegionCode | undefined)[] | undefined)[] = [];
-  /** Some entry is set. */
+  /** By mode (see `mode`), then by offset. */
+  readonly sites: ((Site | undefined)[] | undefined)[] = [undefined, undefined, undefined, undefined];
+  /** Some site has compiled code. */
   compiled = false;
 }
 
@@ -52,11 +64,16 @@ export interface JitStats {
   compiledSteps: number;
   /** Calls into compiled code. */
   dispatches: number;
+  /** Steps taken in threaded blocks (threaded.ts). */
+  threadedSteps: number;
   interpretedSteps: number;
 }
 
 export interface BlockEngineOptions {
-  /** Executions of a block start before it is compiled (default 10,000; 0 compiles at once). */
+  /**
+   * Executions of a block start before it is compiled (default 3,000; 0
+   * compiles at once; Infinity never compiles: threaded blocks only).
+   */
   readonly hot?: number;
   /** Longest block in instructions (tests use 1 to compile instruction by instruction). */
   readonly maxBlock?: number;
@@ -71,9 +88,17 @@ export type Backend = "wasm" | "js";
 
 export class BlockEngine {
   readonly interpreter: Interpreter;
+  private readonly threaded: ThreadedRunner;
   /** By physical page (filled up front: fast elements, see DecodeCache). */
   private readonly pages: (CodePage | undefined)[];
-  readonly stats: JitStats = { regionsCompiled: 0, pagesInvalidated: 0, compiledSteps: 0, dispatches: 0, interpretedSteps: 0 };
+  readonly stats: JitStats = {
+    regionsCompiled: 0,
+    pagesInvalidated: 0,
+    compiledSteps: 0,
+    dispatches: 0,
+    threadedSteps: 0,
+    interpretedSteps: 0,
+  };
 
   private readonly hot: number;
   private readonly maxBlock: number;
@@ -84,10 +109,11 @@ export class BlockEngine {
     readonly cpu: Cpu,
     options: BlockEngineOptions = {},
   ) {
-    this.hot = Math.min(options.hot ?? HOT, NEVER - 1);
+    this.hot = options.hot ?? HOT;
     this.maxBlock = options.maxBlock ?? MAX_BLOCK;
     this.layout = (options.backend ?? "wasm") === "wasm" && cpu.arena.holds(cpu.bus.ram) ? layoutOf(cpu) : null;
     this.interpreter = new Interpreter(cpu);
+    this.threaded = new ThreadedRunner(cpu);
     this.pages = new Array(cpu.codePages.length).fill(undefined);
     this.interpreter.cache.onPageChanged = (page) => this.pageChanged(page);
   }
@@ -110,7 +136,7 @@ export class BlockEngine {
     const interp = this.interpreter;
     let steps = 0;
     while (steps < budget) {
-      let code: RegionCode | null = null;
+      let site: Site | null = null;
       let label = 0;
       if (!this.mustInterpret()) {
         let phys = cpu.cachedCodeAddress(cpu.eip);
@@ -128,11 +154,26 @@ export class BlockEngine {
           }
         }
         if (phys >= 0) {
-          code = this.codeAt(phys);
+          site = this.siteAt(phys);
           label = phys & 0xfff;
         }
       }
-      if (code !== null) {
+      const code = site?.code ?? null;
+      const block = site?.block ?? null;
+      if (code === null && block !== null) {
+        // Not hot yet: a threaded block, if the budget has room for all of it.
+        if (block.insns.length <= budget - steps) {
+          const result = this.threaded.run(block);
+          const taken = this.threaded.taken;
+          steps += taken;
+          this.stats.threadedSteps += taken;
+          if (result === null) {
+            if (cpu.stopRequest) return cpu.stopRequest;
+            continue;
+          }
+          if (result !== ABANDON) return result;
+        }
+      } else if (code !== null) {
         cpu.jitLeft = budget - steps;
         cpu.blockExit = false;
         cpu.compiledAccess = true;
@@ -149,9 +190,11 @@ export class BlockEngine {
           // Not enough steps left for the block: interpret them.
         } else if (result !== ABANDON) return result;
       }
-      // Interpret, and go on interpreting while execution runs straight on:
-      // compiled code is only looked for (and heat only counted) where
-      // control arrives by a jump, at the start of a block.
+      // Interpret one instruction where there is a site (an abandoned
+      // instruction, one crossing the page, the end of the budget): the
+      // next may run threaded or compiled. Where there is none (the page is
+      // not wholly inside CS, or something must be looked at before each
+      // instruction), go on while execution runs straight on.
       for (;;) {
         const from = cpu.eip;
         steps++;
@@ -159,7 +202,7 @@ export class BlockEngine {
         const exit = interp.step();
         if (exit) return exit;
         const ahead = cpu.eip - from;
-        if (steps >= budget || ahead <= 0 || ahead > MAX_INSN_LEN || cpu.stopRequest) break;
+        if (site !== null || steps >= budget || ahead <= 0 || ahead > MAX_INSN_LEN || cpu.stopRequest) break;
       }
     }
     return { kind: "budget" };
@@ -202,7 +245,7 @@ export class BlockEngine {
   /** Compiled code with a block at CS:EIP (physical address `phys`), if any, without counting heat. */
   private compiledAt(phys: number): RegionCode | null {
     if (!this.pageInCs(phys)) return null;
-    return this.pages[phys >>> 12]?.entries[this.mode()]?.[phys & 0xfff] ?? null;
+    return this.pages[phys >>> 12]?.sites[this.mode()]?.[phys & 0xfff]?.code ?? null;
   }
 
   /**
@@ -221,12 +264,15 @@ export class BlockEngine {
     return (this.cpu.csBig ? 1 : 0) | (this.cpu.cpl === 3 ? 2 : 0);
   }
 
-  /** Compiled code with a block at CS:EIP (physical address `phys`), compiling it once hot; null: interpret. */
-  private codeAt(phys: number): RegionCode | null {
+  /**
+   * The site of CS:EIP (physical address `phys`), with its compiled code
+   * (compiled here once the offset is hot) or else its threaded block;
+   * null: interpret.
+   */
+  private siteAt(phys: number): Site | null {
     const cpu = this.cpu;
     if (!this.pageInCs(phys)) return null;
     const off = phys & 0xfff;
-    const base = cpu.eip - off;
     const n = phys >>> 12;
     let page = this.pages[n];
     if (page === undefined) {
@@ -234,52 +280,71 @@ export class BlockEngine {
       this.pages[n] = page;
     }
     const mode = this.mode();
-    const user = cpu.cpl === 3;
-    let entries = page.entries[mode];
-    if (entries !== undefined) {
-      const code = entries[off];
-      if (code !== undefined) return code;
+    let sites = page.sites[mode];
+    if (sites === undefined) {
+      sites = new Array(0x1000).fill(undefined);
+      page.sites[mode] = sites;
     }
-    if (page.heat[off] === NEVER) return null;
-    if (page.heat[off] < this.hot) {
-      page.heat[off]++;
-      return null;
+    let site = sites[off];
+    if (site === undefined) {
+      site = new Site();
+      sites[off] = site;
     }
-    // A new region from here. Regions never grow or get rebuilt: a later
-    // hot offset gets a region of its own (code may then be compiled twice,
-    // which costs less than recompiling).
+    if (site.code !== null || site.heat === NEVER) return site;
+    if (site.heat < this.hot) {
+      site.heat++;
+      if (site.block === undefined) {
+        site.block = threadedBlock(new PageCode(cpu, this.interpreter.cache, n, cpu.eip - off, cpu.csBig), off, this.maxBlock);
+      }
+      return site;
+    }
+    this.compile(page, sites, n, off);
+    return site;
+  }
+
+  /**
+   * A new region from offset `off` of page `n`, whose sites (in the current
+   * mode) are `sites`. Regions never grow or get rebuilt: a later hot
+   * offset gets a region of its own (code may then be compiled twice,
+   * which costs less than recompiling).
+   */
+  private compile(page: CodePage, sites: (Site | undefined)[], n: number, off: number): void {
+    const cpu = this.cpu;
+    const site = sites[off] as Site;
     const maxRegion = this.layout ? MAX_REGION_WASM : MAX_REGION_JS;
-    const heat = page.heat;
-    const region = findRegion(cpu, this.interpreter.cache, n, base, cpu.csBig, off, this.maxBlock, maxRegion, (t) => heat[t] !== 0);
+    const reached = (t: number): boolean => (sites[t]?.heat ?? 0) !== 0;
+    const region = findRegion(cpu, this.interpreter.cache, n, cpu.eip - off, cpu.csBig, off, this.maxBlock, maxRegion, reached);
     if (region.blocks.length === 0 || region.blocks[0].start !== off) {
       // The instruction here cannot be compiled: never try again while the page is unchanged.
-      page.heat[off] = NEVER;
-      return null;
+      site.heat = NEVER;
+      return;
     }
-    if (entries === undefined) {
-      entries = new Array(0x1000).fill(undefined);
-      page.entries[mode] = entries;
-    }
+    const user = cpu.cpl === 3;
     const compiled = this.layout
       ? compileRegionWasm(cpu, this.layout, region, user, this.follow)
       : compileRegion(region, user, this.follow);
     page.compiled = true;
     this.stats.regionsCompiled++;
-    for (const b of region.blocks) entries[b.start] ??= compiled;
-    entries[off] = compiled;
-    return compiled;
+    for (const b of region.blocks) {
+      let other = sites[b.start];
+      if (other === undefined) {
+        other = new Site();
+        sites[b.start] = other;
+      }
+      other.code ??= compiled;
+    }
+    site.code = compiled;
   }
 
-  /** The decode cache dropped instructions of physical page `n`: drop its compiled code. */
+  /** The decode cache dropped instructions of physical page `n`: drop its compiled code and threaded blocks. */
   private pageChanged(n: number): void {
     const page = this.pages[n];
     if (page === undefined) return;
     if (page.compiled) {
-      page.entries.length = 0;
       page.compiled = false;
       this.stats.pagesInvalidated++;
       this.cpu.blockExit = true;
     }
-    page.heat.fill(0);
+    page.sites.fill(undefined);
   }
 }

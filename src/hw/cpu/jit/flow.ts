@@ -106,12 +106,6 @@ export function branchTargets(i: Insn, next: number): number[] {
   return [];
 }
 
-/** Handlers that read `insn.eip` (string restarts, the x87 instruction pointer), so compiled code must set it. */
-export function readsInsnEip(i: Insn): boolean {
-  const op = i.op;
-  return (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) || (op >= 0xd8 && op <= 0xdf) || op === 0x9b;
-}
-
 /** Instructions that read the time (generated code charges what ran before them first): RDTSC, RDMSR, RDPMC. */
 export function observesTime(i: Insn): boolean {
   return i.op === 0x131 || i.op === 0x132 || i.op === 0x133;

@@ -55,9 +55,11 @@ export interface Region {
 
 /** Reads code bytes of one physical page by EIP; past the page, throws. */
 class PageFetch {
-  base = 0;
-  phys = 0;
-  constructor(private readonly ram: Uint8Array) {}
+  constructor(
+    private readonly ram: Uint8Array,
+    readonly base: number,
+    readonly phys: number,
+  ) {}
   fetch8(eip: number): number {
     const off = eip - this.base;
     if (off < 0 || off >= 0x1000) throw OUT_OF_PAGE;
@@ -67,23 +69,39 @@ class PageFetch {
 const OUT_OF_PAGE = Symbol("instruction runs past the page");
 
 /**
- * The instruction at `off` of physical page `page` (its EIP is `base + off`),
- * from the cache or freshly decoded into it; null when it cannot be compiled
- * (invalid, or crossing into the next page): the interpreter takes it.
+ * The instructions of one physical page as code at EIP = `base` + offset
+ * with CS.D = `big`, decoded straight from RAM (no TLB, no fault, no
+ * cycles: looking at code must not be visible to the guest) and kept in
+ * the shared decode cache.
  */
-function insnAt(cpu: Cpu, cache: DecodeCache, fetch: PageFetch, off: number, big: boolean): Insn | null {
-  const phys = fetch.phys + off;
-  const cached = cache.get(phys, big);
-  if (cached !== undefined) return cached;
-  let i: Insn;
-  try {
-    i = decode(fetch, fetch.base + off, big, new Insn());
-  } catch {
-    return null;
+export class PageCode {
+  private readonly fetch: PageFetch;
+
+  constructor(
+    private readonly cpu: Cpu,
+    private readonly cache: DecodeCache,
+    page: number,
+    readonly base: number,
+    readonly big: boolean,
+  ) {
+    this.fetch = new PageFetch(cpu.bus.ram, base, page << 12);
   }
-  i.cycles = instructionCycles(cpu.cost, i);
-  cache.put(phys, i);
-  return i;
+
+  /** The instruction at `off`; null when it cannot run from the page (invalid, or crossing into the next page). */
+  at(off: number): Insn | null {
+    const phys = this.fetch.phys + off;
+    const cached = this.cache.get(phys, this.big);
+    if (cached !== undefined) return cached;
+    let i: Insn;
+    try {
+      i = decode(this.fetch, this.base + off, this.big, new Insn());
+    } catch {
+      return null;
+    }
+    i.cycles = instructionCycles(this.cpu.cost, i);
+    this.cache.put(phys, i);
+    return i;
+  }
 }
 
 /**
@@ -104,9 +122,7 @@ export function findRegion(
   maxRegion = MAX_REGION_JS,
   reached: (offset: number) => boolean = () => true,
 ): Region {
-  const fetch = new PageFetch(cpu.bus.ram);
-  fetch.base = base;
-  fetch.phys = page << 12;
+  const code = new PageCode(cpu, cache, page, base, big);
 
   // Pass 1: block starts, by following static branch targets inside the page.
   const starts = new Set<number>();
@@ -118,7 +134,7 @@ export function findRegion(
     starts.add(start);
     let off = start;
     for (let n = 0; n < maxBlock && off < 0x1000 && budget > 0; n++, budget--) {
-      const i = insnAt(cpu, cache, fetch, off, big);
+      const i = code.at(off);
       if (i === null) break;
       const next = off + i.len;
       const flow = flowOf(i);
@@ -147,7 +163,7 @@ export function findRegion(
     let flow = Flow.NEXT;
     while (insns.length < maxBlock && off < 0x1000) {
       if (insns.length && starts.has(off)) break;
-      const i = insnAt(cpu, cache, fetch, off, big);
+      const i = code.at(off);
       if (i === null) break;
       insns.push(i);
       offsets.push(off);

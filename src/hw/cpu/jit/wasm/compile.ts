@@ -25,8 +25,9 @@
 import type { Cpu } from "../../cpu.js";
 import { CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import type { Insn } from "../../insn.js";
+import { readsInsnEip } from "../../insn.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
-import { Flow, isRepString, observesTime, readsInsnEip } from "../flow.js";
+import { Flow, isRepString, observesTime } from "../flow.js";
 import { flagsLiveAfter, producerOf } from "../inline.js";
 import { fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import type { Region } from "../region.js";

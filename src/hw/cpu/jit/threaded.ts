@@ -1,0 +1,120 @@
+/**
+ * The first tier: code that is not hot enough to compile runs as threaded
+ * blocks, straight-line runs of decoded instructions whose handlers are
+ * called one after another.
+ *
+ * The interpreter does, before every instruction, what only matters
+ * between blocks: it looks for a stop, an interrupt, a shadow, HLT, debug
+ * traps and gateways, translates EIP and looks the instruction up in the
+ * decode cache. A threaded block does those once (the dispatcher's
+ * `mustInterpret` and its fetch translation) and then runs its
+ * instructions with nothing between them but EIP, the instruction count
+ * and the cycles. It may, because it ends where compiled code ends
+ * (flow.ts): no instruction inside it can change what those looks test.
+ *
+ * Like compiled code it runs with `cpu.compiledAccess` set, so an access
+ * to a device or a store over decoded code abandons its instruction to the
+ * interpreter. Each instruction is charged as it retires, exactly as the
+ * interpreter charges it, so a fault needs nothing undone.
+ */
+import type { Cpu, ExitReason } from "../cpu.js";
+import { ABANDON, CpuFault } from "../fault.js";
+import { type Insn, readsInsnEip } from "../insn.js";
+import { raise } from "../interrupts.js";
+import { HANDLERS } from "../ops/index.js";
+import type { Handler } from "../ops/table.js";
+import { Flow, flowOf, isRepString } from "./flow.js";
+import type { PageCode } from "./region.js";
+
+export interface ThreadedBlock {
+  /** Offset of the first instruction in the page. */
+  readonly start: number;
+  readonly insns: readonly Insn[];
+  readonly handlers: readonly Handler[];
+  /** The last instruction is a repeated string instruction (it runs with `compiledAccess` off: see codegen.ts). */
+  readonly endsWithRep: boolean;
+  /** Some instruction's handler reads `insn.eip`. */
+  readonly readsEip: boolean;
+}
+
+/**
+ * The block of `code` from offset `start`: up to `maxBlock` instructions,
+ * ending after the first that is not Flow.NEXT, or at the page's end.
+ * Null when the first instruction cannot run from the page.
+ */
+export function threadedBlock(code: PageCode, start: number, maxBlock: number): ThreadedBlock | null {
+  const insns: Insn[] = [];
+  const handlers: Handler[] = [];
+  let off = start;
+  while (insns.length < maxBlock && off < 0x1000) {
+    const i = code.at(off);
+    if (i === null) break;
+    insns.push(i);
+    handlers.push(HANDLERS[i.op]);
+    off += i.len;
+    if (flowOf(i) !== Flow.NEXT) break;
+  }
+  if (insns.length === 0) return null;
+  return { start, insns, handlers, endsWithRep: isRepString(insns[insns.length - 1]), readsEip: insns.some(readsInsnEip) };
+}
+
+/** Runs threaded blocks for a block engine. */
+export class ThreadedRunner {
+  /** Steps the last `run` took (a faulting instruction counts, an abandoned one does not). */
+  taken = 0;
+
+  constructor(private readonly cpu: Cpu) {}
+
+  /**
+   * Run block `b`, which starts at CS:EIP. Returns null (go on at EIP), an
+   * exit, or ABANDON (EIP is on an instruction the interpreter must take).
+   */
+  run(b: ThreadedBlock): ExitReason | null | typeof ABANDON {
+    const cpu = this.cpu;
+    const insns = b.insns;
+    const handlers = b.handlers;
+    const n = insns.length;
+    const last = b.endsWithRep ? n - 1 : n;
+    const mask = cpu.csBig ? -1 : 0xffff;
+    let start = cpu.eip;
+    let j = 0;
+    cpu.compiledAccess = true;
+    try {
+      for (; j < last; j++) {
+        const i = insns[j];
+        if (b.readsEip && readsInsnEip(i)) i.eip = start;
+        const eip = ((start + i.len) & mask) >>> 0;
+        cpu.eip = eip;
+        handlers[j](cpu, i);
+        cpu.instructions++;
+        cpu.cycles += i.cycles;
+        start = eip;
+      }
+      if (last < n) {
+        // Its bulk paths store without per-access checks, and report devices and code stores through blockExit.
+        const i = insns[j];
+        i.eip = start;
+        cpu.eip = ((start + i.len) & mask) >>> 0;
+        cpu.compiledAccess = false;
+        handlers[j](cpu, i);
+        cpu.instructions++;
+        cpu.cycles += i.cycles;
+        j++;
+      }
+    } catch (e) {
+      cpu.compiledAccess = false;
+      this.taken = j;
+      if (e === ABANDON) {
+        cpu.eip = start;
+        return ABANDON;
+      }
+      if (!(e instanceof CpuFault)) throw e;
+      this.taken = j + 1;
+      if (!e.trap) cpu.eip = start;
+      return raise(cpu, e);
+    }
+    cpu.compiledAccess = false;
+    this.taken = n;
+    return null;
+  }
+}

@@ -15,7 +15,19 @@ declare namespace WebAssembly {
   class Module {
     constructor(bytes: Uint8Array);
   }
-  type ImportValue = ((...args: number[]) => number | undefined) | Memory;
+  interface TableDescriptor {
+    element: "anyfunc";
+    initial: number;
+    maximum?: number;
+  }
+  class Table {
+    constructor(descriptor: TableDescriptor);
+    readonly length: number;
+    grow(delta: number): number;
+    get(index: number): unknown;
+    set(index: number, value: unknown): void;
+  }
+  type ImportValue = ((...args: number[]) => number | undefined) | Memory | Table;
   type Imports = Record<string, Record<string, ImportValue>>;
   class Instance {
     constructor(module: Module, imports?: Imports);

@@ -55,6 +55,8 @@ class CodePage {
   readonly sites: ((Site | undefined)[] | undefined)[] = [undefined, undefined, undefined, undefined];
   /** Some site has compiled code. */
   compiled = false;
+  /** Chain-table indices of the WebAssembly regions compiled from the page (chain.ts). */
+  chained: number[] = [];
 }
 
 /** Statistics for benchmarks and tests. */
@@ -320,11 +322,11 @@ export class BlockEngine {
       return;
     }
     const user = cpu.cpl === 3;
-    const compiled = this.layout
-      ? compileRegionWasm(cpu, this.layout, region, user, this.follow)
-      : compileRegion(region, user, this.follow);
+    const wasm = this.layout ? compileRegionWasm(cpu, this.layout, region, user, this.follow) : null;
+    const compiled = wasm !== null ? wasm.code : compileRegion(region, user, this.follow);
     page.compiled = true;
     this.stats.regionsCompiled++;
+    site.code = compiled;
     for (const b of region.blocks) {
       let other = sites[b.start];
       if (other === undefined) {
@@ -332,8 +334,10 @@ export class BlockEngine {
         sites[b.start] = other;
       }
       other.code ??= compiled;
+      // Where this region owns the block, other regions chain to it.
+      if (wasm !== null && other.code === compiled) this.layout?.chains.enter((n << 12) | b.start, this.mode(), wasm.index);
     }
-    site.code = compiled;
+    if (wasm !== null) page.chained.push(wasm.index);
   }
 
   /** The decode cache dropped instructions of physical page `n`: drop its compiled code and threaded blocks. */
@@ -342,6 +346,8 @@ export class BlockEngine {
     if (page === undefined) return;
     if (page.compiled) {
       page.compiled = false;
+      this.layout?.chains.dropPage(n, page.chained);
+      page.chained = [];
       this.stats.pagesInvalidated++;
       this.cpu.blockExit = true;
     }

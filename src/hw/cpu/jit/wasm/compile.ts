@@ -22,15 +22,16 @@
  * WebAssembly frames to the wrapper, which hands it to the same `fault` as
  * generated JavaScript, with the instruction `k` the import saw last.
  */
-import type { Cpu } from "../../cpu.js";
+import { type Cpu, CS } from "../../cpu.js";
 import { CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import type { Insn } from "../../insn.js";
 import { readsInsnEip } from "../../insn.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
 import { Flow, isRepString, observesTime } from "../flow.js";
 import { flagsLiveAfter, producerOf } from "../inline.js";
-import { fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
+import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import type { Region } from "../region.js";
+import { CHAIN_ENTRIES } from "./chain.js";
 import { Emitter, F, L, LOCALS } from "./forms.js";
 import { type Layout, Slot } from "./layout.js";
 import { Body, moduleBytes, Op, Ty } from "./module.js";
@@ -114,12 +115,18 @@ function flagBodies(at: Layout): Body[] {
   return [cf, zf, sf, of, pf];
 }
 
+/** A compiled region: the code the dispatcher calls, and its function's index in the chain table. */
+export interface WasmRegion {
+  readonly code: RegionCode;
+  readonly index: number;
+}
+
 /**
  * Compile `region` for CPL 3 (`user`) or not, as `compileRegion` does, into
  * WebAssembly on the processor's arena; `follow` finds the code to go on
  * with when a branch leaves the region.
  */
-export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: boolean, follow: RegionCode): RegionCode {
+export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: boolean, follow: RegionCode): WasmRegion {
   const ledger = new Ledger();
   /** Per instruction, what the import `h` does around its handler. */
   const calls: number[] = [];
@@ -182,7 +189,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
       const flow = q === n - 1 ? blk.flow : Flow.NEXT;
       calls.push((flow !== Flow.NEXT ? Call.SET_EIP : 0) | (readsInsnEip(i) ? Call.INSN_EIP : 0) | (isRepString(i) ? Call.REP : 0));
       const handler = (): void => {
-        b.i32(k).call(F.HANDLER).op(Op.drop);
+        b.i32(k).get(L.B).call(F.HANDLER).op(Op.drop);
       };
 
       if (flow === Flow.BRANCH) {
@@ -205,7 +212,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
       previousInline = false;
       if (flow === Flow.LEAVE || observesTime(i)) charge();
       // The import's answer (blockExit) matters after a branch, which ends the block.
-      b.i32(k).call(F.HANDLER);
+      b.i32(k).get(L.B).call(F.HANDLER);
       if (flow === Flow.BRANCH) b.set(L.T);
       else b.op(Op.drop);
       ledger.ran(i);
@@ -227,15 +234,18 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
     }
   }
   b.end(); // otherwise: not a block of this region
+  const flags = flagBodies(at);
+  // The type of `run` is at its function index: after the import and the flag readers.
+  if (wrap === -1) chain(em, (user ? 2 : 0) | 1, 1 + flags.length);
   b.i32(1).op(Op.return);
   b.end(); // loop
   b.op(Op.unreachable);
 
   const bytes = moduleBytes(
     at.pages,
-    [{ name: "h", params: [Ty.I32], results: [Ty.I32] }],
+    [{ name: "h", params: [Ty.I32, Ty.I32], results: [Ty.I32] }],
     [
-      ...flagBodies(at).map((body) => ({ params: [], results: [Ty.I32], locals: [], body })),
+      ...flags.map((body) => ({ params: [], results: [Ty.I32], locals: [], body })),
       { params: [Ty.I32, Ty.I32, Ty.I32], results: [Ty.I32], locals: new Array(LOCALS).fill(Ty.I32), body: b, export: "run" },
     ],
   );
@@ -244,10 +254,11 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
   const { insns, handlers, offsets } = ledger;
   const kinds = Uint8Array.from(calls);
   const eipOf = wrap === -1 ? (x: number) => x >>> 0 : (x: number) => x & 0xffff;
-  let base = 0;
-  let current = -1;
-  const h = (k: number): number => {
-    current = k;
+  const chains = at.chains;
+  const h = (k: number, base: number): number => {
+    chains.k = k;
+    chains.base = base;
+    chains.tables = tables;
     at.toCpu(cpu);
     const kind = kinds[k];
     const insn = insns[k];
@@ -259,28 +270,88 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
       cpu.compiledAccess = true;
     } else handlers[k](cpu, insn);
     at.fromCpu(cpu);
-    return cpu.blockExit ? 1 : 0;
+    // A stop ends the chain too (the dispatcher's `follow` looks for one).
+    return cpu.blockExit || cpu.stopRequest !== null ? 1 : 0;
   };
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: cpu.arena.memory }, f: { h } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    m: { mem: cpu.arena.memory, tab: chains.table },
+    f: { h },
+  });
   const run = instance.exports.run as (label: number, base: number, tlb: number) => number;
 
-  return function region(c: Cpu, label: number): RegionResult {
-    base = c.eip - label;
-    current = -1;
+  const code = function region(c: Cpu, label: number): RegionResult {
+    chains.k = -1;
     at.fromCpu(c);
     at.left = c.jitLeft;
     let r: number;
     try {
-      r = run(label, base, c.activeTlb().byteOffset);
+      r = run(label, c.eip - label, c.activeTlb().byteOffset);
     } catch (e) {
       c.jitLeft = at.left;
-      return fault(c, e, base, current, tables);
+      return fault(c, e, chains.base, chains.k, chains.tables as FaultTables);
     }
     at.toCpu(c);
     c.eip = at.eip;
     c.jitLeft = at.left;
     return r === 1 ? follow : null;
   };
+  return { code, index: chains.add(run) };
+}
+
+/**
+ * The way out of a region of 32-bit code in `mode` to a block of another
+ * region, inside WebAssembly (chain.ts): EIP = B + LABEL is translated as
+ * the dispatcher's `follow` translates it, looked up in the chain cache,
+ * and on a hit the region there is tail-called as the dispatcher would
+ * call it. On a miss this falls through (to the return to the dispatcher).
+ * `runType` is the type index of the region function.
+ */
+function chain(em: Emitter, mode: number, runType: number): void {
+  const b = em.b;
+  const at = em.at;
+  const need = em.rd;
+  const miss = b.block();
+  // T = EIP; past the CS limit, the dispatcher (and the interpreter) take it.
+  b.get(L.B).get(L.LABEL).op(Op.i32_add).tee(L.T);
+  b.op(Op.f64_convert_i32_u).i32(0).mem(Op.f64_load, at.codeHi).op(Op.f64_gt).brIf(miss);
+  // LIN = CS.base + EIP; E = its TLB entry, which must grant the fetch (readable RAM).
+  b.get(L.T)
+    .i32(0)
+    .mem(Op.i32_load, at.segBase + 4 * CS)
+    .op(Op.i32_add)
+    .tee(L.LIN);
+  b.i32(12).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).get(L.TLB).op(Op.i32_add).mem(Op.i32_load, 0).tee(L.E);
+  b.i32(need).op(Op.i32_and).i32(need).op(Op.i32_ne).brIf(miss);
+  // O = offset in the page; BB = EIP of the page's first byte, which must be >= 0 with the whole page inside CS.
+  b.get(L.LIN).i32(0xfff).op(Op.i32_and).set(L.O);
+  b.get(L.T).get(L.O).op(Op.i32_lt_u).brIf(miss);
+  b.get(L.T).get(L.O).op(Op.i32_sub).tee(L.BB);
+  b.op(Op.f64_convert_i32_u).f64(0xfff).op(Op.f64_add).i32(0).mem(Op.f64_load, at.codeHi).op(Op.f64_gt).brIf(miss);
+  // P = the physical address; A = its cache entry (chainSlot), which must hold P in this mode.
+  b.get(L.E).i32(-4096).op(Op.i32_and).get(L.O).op(Op.i32_or).tee(L.P);
+  b.get(L.P)
+    .i32(11)
+    .op(Op.i32_shr_u)
+    .op(Op.i32_xor)
+    .i32(CHAIN_ENTRIES - 1)
+    .op(Op.i32_and)
+    .i32(3)
+    .op(Op.i32_shl);
+  b.i32(at.chains.cache).op(Op.i32_add).tee(L.A);
+  b.mem(Op.i32_load, 0).get(L.P).op(Op.i32_ne).brIf(miss);
+  b.get(L.A)
+    .mem(Op.i32_load, 4)
+    .tee(L.E)
+    .i32(7)
+    .op(Op.i32_and)
+    .i32(mode + 1)
+    .op(Op.i32_ne)
+    .brIf(miss);
+  // run(label = O, base = BB, tlb) of the region at table index E >> 3.
+  b.get(L.O).get(L.BB).get(L.TLB);
+  b.get(L.E).i32(3).op(Op.i32_shr_u);
+  b.returnCallIndirect(runType);
+  b.end();
 }
 
 /**
@@ -299,7 +370,7 @@ function branch(em: Emitter, i: Insn, next: number, producer: ReturnType<typeof 
   const inPage = (t: number): boolean => t >= 0 && t < 0x1000;
   if (i.opsize !== 4) return false;
   const slow = (): void => {
-    b.i32(k).call(F.HANDLER).op(Op.drop);
+    b.i32(k).get(L.B).call(F.HANDLER).op(Op.drop);
     labelFromEip();
   };
   /** Branch to `miss` unless B + T is inside CS. */

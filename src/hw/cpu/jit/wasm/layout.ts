@@ -7,6 +7,7 @@
  * on entry, at each call of a handler, and on return.
  */
 import { type Cpu, CS } from "../../cpu.js";
+import { Chains } from "./chain.js";
 
 /** Int32 slots, by byte offset in the slot block. */
 export const enum Slot {
@@ -51,6 +52,8 @@ export class Layout {
   readonly codeHi: number;
   readonly slots: number;
   readonly pages: number;
+  /** The regions' shared function table and chain cache (chain.ts). */
+  readonly chains: Chains;
   private readonly s: Int32Array;
   private readonly f: Float64Array;
 
@@ -66,6 +69,7 @@ export class Layout {
     this.codeHi = cpu.segHi.byteOffset + 8 * CS;
     this.slots = arena.alloc(SLOT_BYTES);
     this.pages = arena.buffer.byteLength >>> 16;
+    this.chains = new Chains(arena);
     this.s = new Int32Array(arena.buffer, this.slots, SLOT_BYTES >> 2);
     this.f = new Float64Array(arena.buffer, this.slots, SLOT_BYTES >> 3);
   }

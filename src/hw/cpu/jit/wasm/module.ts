@@ -24,6 +24,7 @@ export const enum Op {
   br_table = 0x0e,
   return = 0x0f,
   call = 0x10,
+  return_call_indirect = 0x13,
   drop = 0x1a,
   select = 0x1b,
   local_get = 0x20,
@@ -175,6 +176,12 @@ export class Body {
   call(index: number): this {
     return this.indexed(Op.call, index);
   }
+  /** A tail call through table 0 to a function of type `type` (the index on the stack, after the arguments). */
+  returnCallIndirect(type: number): this {
+    this.indexed(Op.return_call_indirect, type);
+    this.bytes.push(0);
+    return this;
+  }
   /** Open a construct with no parameters or results; its level. */
   private open(op: Op): number {
     this.bytes.push(op);
@@ -249,9 +256,10 @@ function name(out: Bytes, s: string): void {
 }
 
 /**
- * A module importing memory "m.mem" (of `pages` 64 KiB pages, fixed) and
- * functions "f.<name>", and defining `funcs`. Function indices: imports
- * first, in order, then the defined functions.
+ * A module importing memory "m.mem" (of `pages` 64 KiB pages, fixed), a
+ * function table "m.tab" and functions "f.<name>", and defining `funcs`.
+ * Function indices: imports first, in order, then the defined functions;
+ * each function has a type of its own, at its function index.
  */
 export function moduleBytes(pages: number, imports: ImportedFunc[], funcs: DefinedFunc[]): Uint8Array {
   const out = new Bytes();
@@ -270,12 +278,16 @@ export function moduleBytes(pages: number, imports: ImportedFunc[], funcs: Defin
   section(out, 1, types);
 
   const imp = new Bytes();
-  uleb(imp, imports.length + 1);
+  uleb(imp, imports.length + 2);
   name(imp, "m");
   name(imp, "mem");
   imp.append([0x02, 0x01]);
   uleb(imp, pages);
   uleb(imp, pages);
+  // A table of function references with no minimum and no maximum: it grows as regions are added.
+  name(imp, "m");
+  name(imp, "tab");
+  imp.append([0x01, 0x70, 0x00, 0x00]);
   imports.forEach((f, i) => {
     name(imp, "f");
     name(imp, f.name);

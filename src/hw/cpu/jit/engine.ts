@@ -66,6 +66,8 @@ export interface JitStats {
   compiledSteps: number;
   /** Calls into compiled code. */
   dispatches: number;
+  /** Branches out of a region that compiled code could not chain itself (the engine's `follow` took them). */
+  follows: number;
   /** Steps taken in threaded blocks (threaded.ts). */
   threadedSteps: number;
   interpretedSteps: number;
@@ -98,6 +100,7 @@ export class BlockEngine {
     pagesInvalidated: 0,
     compiledSteps: 0,
     dispatches: 0,
+    follows: 0,
     threadedSteps: 0,
     interpretedSteps: 0,
   };
@@ -114,6 +117,7 @@ export class BlockEngine {
     this.hot = options.hot ?? HOT;
     this.maxBlock = options.maxBlock ?? MAX_BLOCK;
     this.layout = (options.backend ?? "wasm") === "wasm" && cpu.arena.holds(cpu.bus.ram) ? layoutOf(cpu) : null;
+    this.layout?.chains.clear();
     this.interpreter = new Interpreter(cpu);
     this.threaded = new ThreadedRunner(cpu);
     this.pages = new Array(cpu.codePages.length).fill(undefined);
@@ -235,6 +239,7 @@ export class BlockEngine {
    * counted and nothing is compiled here; null hands over to the dispatcher.
    */
   private readonly follow: RegionCode = (cpu) => {
+    this.stats.follows++;
     if (cpu.stopRequest !== null) return null;
     const phys = cpu.cachedCodeAddress(cpu.eip);
     if (phys < 0) return null;

@@ -56,6 +56,17 @@ export class Chains {
     this.cache = this.words.byteOffset;
   }
 
+  /**
+   * Forget every entry and region: a new engine starts on the processor
+   * (the old one's regions would not hear of stores to their code).
+   */
+  clear(): void {
+    this.words.fill(0);
+    for (let index = 0; index < this.size; index++) this.table.set(index, null);
+    this.free.length = 0;
+    this.size = 0;
+  }
+
   /** A table index holding region function `fn`. */
   add(fn: unknown): number {
     let index = this.free.pop();

@@ -1,22 +1,26 @@
 /**
- * The block compiler's engine: a dispatcher that runs compiled regions and
+ * The block compiler's engine: a dispatcher that runs compiled regions,
+ * runs code that is not hot yet as threaded blocks (threaded.ts), and
  * hands everything else to the interpreter it wraps.
  *
  * It keeps the interpreter's contract exactly — same steps, same cycles,
- * same state at every exit — so that the two engines are interchangeable
+ * same state at every exit — so that the engines are interchangeable
  * mid-run and a test can compare them. The interpreter executes:
  *   - every instruction while something needs looking at between
  *     instructions: an interrupt to deliver, an interrupt shadow, HLT,
  *     single-step, breakpoints, gateways, a stop request;
- *   - code that is not hot yet, or that compiled code cannot take (an
+ *   - what neither compiled code nor a threaded block can take (an
  *     instruction crossing a page, one that faults at decode, a page that
- *     is not wholly inside the code segment);
- *   - an instruction compiled code abandoned (ABANDON: a device access, a
- *     store over code).
+ *     is not wholly inside the code segment, a block longer than the
+ *     steps left);
+ *   - an instruction compiled code or a threaded block abandoned (ABANDON:
+ *     a device access, a store over code).
  *
- * Compiled code is kept per physical page and per processor mode (the
- * bits the generated code depends on), and dropped as soon as the decode
- * cache reports a store to the page's instructions.
+ * What the engine knows of an offset where control arrives (its heat, its
+ * compiled code, its threaded block) is one `Site`, kept per physical page
+ * and per processor mode (the bits the generated code depends on), and
+ * dropped as soon as the decode cache reports a store to the page's
+ * instructions.
  */
 import type { Cpu, ExitReason } from "../cpu.js";
 import { CS } from "../cpu.js";

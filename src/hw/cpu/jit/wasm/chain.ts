@@ -35,7 +35,7 @@ export function chainSlot(phys: number): number {
 
 export class Chains {
   /** The shared function table every region module imports. */
-  readonly table: WebAssembly.Table;
+  table: WebAssembly.Table;
   /** Byte offset of the cache in the arena. */
   readonly cache: number;
   private readonly words: Int32Array;
@@ -58,11 +58,14 @@ export class Chains {
 
   /**
    * Forget every entry and region: a new engine starts on the processor
-   * (the old one's regions would not hear of stores to their code).
+   * (the old one's regions would not hear of stores to their code). The
+   * table is a new one: V8 updates every instance that imports a table on
+   * each store into it, so the old engine's instances must not stay
+   * attached to the table the new one fills.
    */
   clear(): void {
     this.words.fill(0);
-    for (let index = 0; index < this.size; index++) this.table.set(index, null);
+    this.table = new WebAssembly.Table({ element: "anyfunc", initial: 64 });
     this.free.length = 0;
     this.size = 0;
   }

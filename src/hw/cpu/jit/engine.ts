@@ -296,11 +296,7 @@ export class BlockEngine {
       sites = new Array(0x1000).fill(undefined);
       page.sites[mode] = sites;
     }
-    let site = sites[off];
-    if (site === undefined) {
-      site = new Site();
-      sites[off] = site;
-    }
+    const site = (sites[off] ??= new Site());
     if (site.code !== null || site.heat === NEVER) return site;
     if (site.heat < this.hot) {
       site.heat++;
@@ -336,15 +332,12 @@ export class BlockEngine {
     page.compiled = true;
     this.stats.regionsCompiled++;
     site.code = compiled;
+    const mode = this.mode();
     for (const b of region.blocks) {
-      let other = sites[b.start];
-      if (other === undefined) {
-        other = new Site();
-        sites[b.start] = other;
-      }
+      const other = (sites[b.start] ??= new Site());
       other.code ??= compiled;
       // Where this region owns the block, other regions chain to it.
-      if (wasm !== null && other.code === compiled) this.layout?.chains.enter((n << 12) | b.start, this.mode(), wasm.index);
+      if (wasm !== null && other.code === compiled) this.layout?.chains.enter((n << 12) | b.start, mode, wasm.index);
     }
     if (wasm !== null) page.chained.push(wasm.index);
   }

@@ -27,8 +27,6 @@ import { Flow, flowOf, isRepString } from "./flow.js";
 import type { PageCode } from "./region.js";
 
 export interface ThreadedBlock {
-  /** Offset of the first instruction in the page. */
-  readonly start: number;
   readonly insns: readonly Insn[];
   readonly handlers: readonly Handler[];
   /** The last instruction is a repeated string instruction (it runs with `compiledAccess` off: see codegen.ts). */
@@ -55,7 +53,7 @@ export function threadedBlock(code: PageCode, start: number, maxBlock: number): 
     if (flowOf(i) !== Flow.NEXT) break;
   }
   if (insns.length === 0) return null;
-  return { start, insns, handlers, endsWithRep: isRepString(insns[insns.length - 1]), readsEip: insns.some(readsInsnEip) };
+  return { insns, handlers, endsWithRep: isRepString(insns[insns.length - 1]), readsEip: insns.some(readsInsnEip) };
 }
 
 /** Runs threaded blocks for a block engine. */
@@ -74,32 +72,24 @@ export class ThreadedRunner {
     const insns = b.insns;
     const handlers = b.handlers;
     const n = insns.length;
-    const last = b.endsWithRep ? n - 1 : n;
+    // A repeated string instruction (always last) runs with compiledAccess off: its bulk paths
+    // store without per-access checks, and report devices and code stores through blockExit.
+    const rep = b.endsWithRep ? n - 1 : -1;
     const mask = cpu.csBig ? -1 : 0xffff;
     let start = cpu.eip;
     let j = 0;
     cpu.compiledAccess = true;
     try {
-      for (; j < last; j++) {
+      for (; j < n; j++) {
         const i = insns[j];
         if (b.readsEip && readsInsnEip(i)) i.eip = start;
         const eip = ((start + i.len) & mask) >>> 0;
         cpu.eip = eip;
+        if (j === rep) cpu.compiledAccess = false;
         handlers[j](cpu, i);
         cpu.instructions++;
         cpu.cycles += i.cycles;
         start = eip;
-      }
-      if (last < n) {
-        // Its bulk paths store without per-access checks, and report devices and code stores through blockExit.
-        const i = insns[j];
-        i.eip = start;
-        cpu.eip = ((start + i.len) & mask) >>> 0;
-        cpu.compiledAccess = false;
-        handlers[j](cpu, i);
-        cpu.instructions++;
-        cpu.cycles += i.cycles;
-        j++;
       }
     } catch (e) {
       cpu.compiledAccess = false;

@@ -313,15 +313,14 @@ function chain(em: Emitter, mode: number, runType: number): void {
   const miss = b.block();
   // T = EIP; past the CS limit, the dispatcher (and the interpreter) take it.
   b.get(L.B).get(L.LABEL).op(Op.i32_add).tee(L.T);
-  b.op(Op.f64_convert_i32_u).i32(0).mem(Op.f64_load, at.codeHi).op(Op.f64_gt).brIf(miss);
+  em.pastCsLimit(miss);
   // LIN = CS.base + EIP; E = its TLB entry, which must grant the fetch (readable RAM).
   b.get(L.T)
     .i32(0)
     .mem(Op.i32_load, at.segBase + 4 * CS)
     .op(Op.i32_add)
     .tee(L.LIN);
-  b.i32(12).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).get(L.TLB).op(Op.i32_add).mem(Op.i32_load, 0).tee(L.E);
-  b.i32(need).op(Op.i32_and).i32(need).op(Op.i32_ne).brIf(miss);
+  em.translate(need, miss);
   // O = offset in the page; BB = EIP of the page's first byte, which must be >= 0 with the whole page inside CS.
   b.get(L.LIN).i32(0xfff).op(Op.i32_and).set(L.O);
   b.get(L.T).get(L.O).op(Op.i32_lt_u).brIf(miss);
@@ -375,7 +374,8 @@ function branch(em: Emitter, i: Insn, next: number, producer: ReturnType<typeof 
   };
   /** Branch to `miss` unless B + T is inside CS. */
   const withinCs = (miss: number): void => {
-    b.get(L.B).get(L.T).op(Op.i32_add, Op.f64_convert_i32_u).i32(0).mem(Op.f64_load, em.at.codeHi).op(Op.f64_gt).brIf(miss);
+    b.get(L.B).get(L.T).op(Op.i32_add);
+    em.pastCsLimit(miss);
   };
   /** LABEL = t; a target outside the page is checked first (`miss`: the handler). */
   const goTo = (t: number, miss: number): void => {

@@ -175,8 +175,7 @@ export class Emitter {
       .get(L.O)
       .op(Op.i32_add)
       .tee(L.LIN);
-    b.i32(12).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).get(L.TLB).op(Op.i32_add).mem(Op.i32_load, 0).tee(L.E);
-    b.i32(need).op(Op.i32_and).i32(need).op(Op.i32_ne).brIf(slow);
+    this.translate(need, slow);
     if (size > 1)
       b.get(L.LIN)
         .i32(size - 1)
@@ -185,6 +184,21 @@ export class Emitter {
     b.get(L.E).i32(-4096).op(Op.i32_and).get(L.LIN).i32(4095).op(Op.i32_and).op(Op.i32_or).tee(L.P);
     if (write) b.i32(12).op(Op.i32_shr_u).mem(Op.i32_load8_u, at.codePages).brIf(slow);
     else b.op(Op.drop);
+  }
+
+  /**
+   * With a linear address on the stack: E = its entry in the active TLB;
+   * branch to `miss` unless the entry grants `need`.
+   */
+  translate(need: number, miss: number): void {
+    const b = this.b;
+    b.i32(12).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).get(L.TLB).op(Op.i32_add).mem(Op.i32_load, 0).tee(L.E);
+    b.i32(need).op(Op.i32_and).i32(need).op(Op.i32_ne).brIf(miss);
+  }
+
+  /** With an offset in CS on the stack (as unsigned): branch to `miss` if it is past CS's limit. */
+  pastCsLimit(miss: number): void {
+    this.b.op(Op.f64_convert_i32_u).i32(0).mem(Op.f64_load, this.at.codeHi).op(Op.f64_gt).brIf(miss);
   }
 
   /**

@@ -109,7 +109,9 @@ export class PageCode {
  * code running at EIP = `base` + offset with CS.D = `big`. Jump targets
  * are followed only where `reached` says control has arrived (the
  * dispatcher's heat): code that never ran is not compiled, which keeps
- * compiling cheap enough to start early.
+ * compiling cheap enough to start early. Nor are blocks that `owned` says
+ * another region has: the region ends where it would run into one, and
+ * branches there leave it (to be chained), so that code is compiled once.
  */
 export function findRegion(
   cpu: Cpu,
@@ -121,6 +123,7 @@ export function findRegion(
   maxBlock = MAX_BLOCK,
   maxRegion = MAX_REGION_JS,
   reached: (offset: number) => boolean = () => true,
+  owned: (offset: number) => boolean = () => false,
 ): Region {
   const code = new PageCode(cpu, cache, page, base, big);
 
@@ -142,10 +145,10 @@ export function findRegion(
         // The fall-through always; a jump target only once control has arrived there.
         for (const eip of branchTargets(i, base + next)) {
           const t = eip - base;
-          if (t >= 0 && t < 0x1000 && !starts.has(t) && (t === next || reached(t))) work.push(t);
+          if (t >= 0 && t < 0x1000 && !starts.has(t) && (t === next || reached(t)) && !owned(t)) work.push(t);
         }
       }
-      if (flow !== Flow.NEXT) break;
+      if (flow !== Flow.NEXT || owned(next)) break;
       off = next;
     }
   }
@@ -162,7 +165,7 @@ export function findRegion(
     let off = start;
     let flow = Flow.NEXT;
     while (insns.length < maxBlock && off < 0x1000) {
-      if (insns.length && starts.has(off)) break;
+      if (insns.length && (starts.has(off) || owned(off))) break;
       const i = code.at(off);
       if (i === null) break;
       insns.push(i);

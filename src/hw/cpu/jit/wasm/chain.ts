@@ -6,17 +6,26 @@
  * the slots back and called into WebAssembly again: two crossings of the
  * JavaScript/WebAssembly boundary per transfer between regions (the
  * paper's chaining is what avoids this in a binary translator). Now a
- * region looks the target up itself and tail-calls it:
+ * region looks the target up itself and goes on there:
  *
  *   - every region's function sits in one shared function table;
  *   - a direct-mapped cache in the arena maps (physical address of a block
  *     start, mode) to the table index of the region that owns the block;
  *   - at its way out, a region of 32-bit code translates the new EIP as the
  *     dispatcher's `follow` does (CS limit, the TLB entry granting the
- *     fetch, the page wholly inside CS) and, on a hit, leaves with
- *     `return_call_indirect` into the target with the same arguments the
- *     dispatcher would pass. On a miss it returns to the dispatcher, as
- *     before.
+ *     fetch, the page wholly inside CS) and, on a hit, leaves the target
+ *     (label, EIP base, table index) in the arena and returns CHAINED. On
+ *     a miss it returns to the dispatcher, as before;
+ *   - regions are entered through one small WebAssembly function, the
+ *     trampoline, which calls the region through the table and, while it
+ *     answers CHAINED, calls the target the same way.
+ *
+ * Only the trampoline imports the table, and that matters: V8 gives every
+ * instance that imports a table its own copy of the table's dispatch
+ * entries, fills it when the instance is made and updates all copies on
+ * every store into the table. With the table imported by every region,
+ * making a region cost time in proportion to the regions there are, and
+ * no region's instance was ever freed.
  *
  * A near branch changes nothing the dispatcher looks at between blocks
  * (see `BlockEngine.follow`), so this is the same decision made sooner.
@@ -24,6 +33,7 @@
  */
 import type { Arena } from "../../arena.js";
 import type { FaultTables } from "../ledger.js";
+import { Body, moduleBytes, Op, Ty } from "./module.js";
 
 /** Cache entries (a power of two): 8 bytes each, physical address and (table index << 3 | mode + 1). */
 export const CHAIN_ENTRIES = 1 << 14;
@@ -33,11 +43,24 @@ export function chainSlot(phys: number): number {
   return (phys ^ (phys >>> 11)) & (CHAIN_ENTRIES - 1);
 }
 
+/** A region's answer: it left the target of a chain in the arena (`Chains.target`). */
+export const CHAINED = 2;
+
+/** A region function: run(label, EIP base, TLB) -> 0 (to the dispatcher), 1 (follow) or CHAINED. */
+const RUN = { params: [Ty.I32, Ty.I32, Ty.I32], results: [Ty.I32] };
+
+/** Enter the region at table `index`, and those it chains to: the first answer that is not CHAINED. */
+export type Trampoline = (label: number, base: number, tlb: number, index: number) => number;
+
 export class Chains {
-  /** The shared function table every region module imports. */
-  table: WebAssembly.Table;
+  /** The function table holding every region's function. */
+  private table!: WebAssembly.Table;
+  /** Runs regions through the table (the trampoline: the only instance importing it). */
+  run!: Trampoline;
   /** Byte offset of the cache in the arena. */
   readonly cache: number;
+  /** Byte offset of the chain target: three int32, label, EIP base and table index. */
+  readonly target: number;
   private readonly words: Int32Array;
   private readonly free: number[] = [];
   private size = 0;
@@ -50,24 +73,27 @@ export class Chains {
   base = 0;
   tables: FaultTables | null = null;
 
-  constructor(arena: Arena) {
-    this.table = new WebAssembly.Table({ element: "anyfunc", initial: 64 });
-    this.words = arena.int32(2 * CHAIN_ENTRIES);
+  constructor(private readonly arena: Arena) {
+    this.words = arena.int32(2 * CHAIN_ENTRIES + 3);
     this.cache = this.words.byteOffset;
+    this.target = this.cache + 8 * CHAIN_ENTRIES;
+    this.clear();
   }
 
   /**
    * Forget every entry and region: a new engine starts on the processor
-   * (the old one's regions would not hear of stores to their code). The
-   * table is a new one: V8 updates every instance that imports a table on
-   * each store into it, so the old engine's instances must not stay
-   * attached to the table the new one fills.
+   * (the old one's regions would not hear of stores to their code), with a
+   * new table and trampoline, so that nothing keeps the old regions alive.
    */
   clear(): void {
     this.words.fill(0);
     this.table = new WebAssembly.Table({ element: "anyfunc", initial: 64 });
     this.free.length = 0;
     this.size = 0;
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(trampolineBytes(this.arena, this.target)), {
+      m: { mem: this.arena.memory, tab: this.table },
+    });
+    this.run = instance.exports.enter as Trampoline;
   }
 
   /** A table index holding region function `fn`. */
@@ -99,4 +125,36 @@ export class Chains {
       this.free.push(index);
     }
   }
+}
+
+/**
+ * The trampoline's module: enter(label, base, tlb, index) calls the region
+ * at `index` and, while it answers CHAINED, the target it left at `target`.
+ */
+function trampolineBytes(arena: Arena, target: number): Uint8Array {
+  const LABEL = 0;
+  const BASE = 1;
+  const TLB = 2;
+  const INDEX = 3;
+  const ANSWER = 4;
+  const b = new Body();
+  const again = b.loop();
+  b.get(LABEL).get(BASE).get(TLB).get(INDEX);
+  b.callIndirect(1); // RUN: the type after enter's
+  b.tee(ANSWER).i32(CHAINED).op(Op.i32_ne);
+  b.if();
+  b.get(ANSWER).op(Op.return);
+  b.end();
+  b.i32(0).mem(Op.i32_load, target).set(LABEL);
+  b.i32(0)
+    .mem(Op.i32_load, target + 4)
+    .set(BASE);
+  b.i32(0)
+    .mem(Op.i32_load, target + 8)
+    .set(INDEX);
+  b.br(again);
+  b.end();
+  b.op(Op.unreachable);
+  const enter = { params: [Ty.I32, Ty.I32, Ty.I32, Ty.I32], results: [Ty.I32], locals: [Ty.I32], body: b, export: "enter" };
+  return moduleBytes(arena.buffer.byteLength >>> 16, [], [enter], { table: true, types: [RUN] });
 }

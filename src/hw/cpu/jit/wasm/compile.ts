@@ -4,6 +4,7 @@
  * (../codegen.ts), as one WebAssembly function
  *
  *   run(label, B, tlb) -> 0 (return to the dispatcher) | 1 (left the region: follow)
+ *                         | CHAINED (go on in another region: chain.ts)
  *
  * of the shape `loop { switch (label) { case …: block; continue } }`, with
  * the switch a br_table over the page offsets the region spans.
@@ -31,7 +32,7 @@ import { Flow, isRepString, observesTime } from "../flow.js";
 import { flagsLiveAfter, producerOf } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import type { Region } from "../region.js";
-import { CHAIN_ENTRIES } from "./chain.js";
+import { CHAIN_ENTRIES, CHAINED } from "./chain.js";
 import { Emitter, F, L, LOCALS } from "./forms.js";
 import { type Layout, Slot } from "./layout.js";
 import { Body, moduleBytes, Op, Ty } from "./module.js";
@@ -235,8 +236,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
   }
   b.end(); // otherwise: not a block of this region
   const flags = flagBodies(at);
-  // The type of `run` is at its function index: after the import and the flag readers.
-  if (wrap === -1) chain(em, (user ? 2 : 0) | 1, 1 + flags.length);
+  if (wrap === -1) chain(em, (user ? 2 : 0) | 1);
   b.i32(1).op(Op.return);
   b.end(); // loop
   b.op(Op.unreachable);
@@ -274,10 +274,10 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
     return cpu.blockExit || cpu.stopRequest !== null ? 1 : 0;
   };
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-    m: { mem: cpu.arena.memory, tab: chains.table },
+    m: { mem: cpu.arena.memory },
     f: { h },
   });
-  const run = instance.exports.run as (label: number, base: number, tlb: number) => number;
+  const index = chains.add(instance.exports.run);
 
   const code = function region(c: Cpu, label: number): RegionResult {
     chains.k = -1;
@@ -285,7 +285,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
     at.left = c.jitLeft;
     let r: number;
     try {
-      r = run(label, c.eip - label, c.activeTlb().byteOffset);
+      r = chains.run(label, c.eip - label, c.activeTlb().byteOffset, index);
     } catch (e) {
       c.jitLeft = at.left;
       return fault(c, e, chains.base, chains.k, chains.tables as FaultTables);
@@ -295,18 +295,18 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
     c.jitLeft = at.left;
     return r === 1 ? follow : null;
   };
-  return { code, index: chains.add(run) };
+  return { code, index };
 }
 
 /**
  * The way out of a region of 32-bit code in `mode` to a block of another
  * region, inside WebAssembly (chain.ts): EIP = B + LABEL is translated as
  * the dispatcher's `follow` translates it, looked up in the chain cache,
- * and on a hit the region there is tail-called as the dispatcher would
- * call it. On a miss this falls through (to the return to the dispatcher).
- * `runType` is the type index of the region function.
+ * and on a hit the target is left for the trampoline, which calls the
+ * region there as the dispatcher would. On a miss this falls through (to
+ * the return to the dispatcher).
  */
-function chain(em: Emitter, mode: number, runType: number): void {
+function chain(em: Emitter, mode: number): void {
   const b = em.b;
   const at = em.at;
   const need = em.rd;
@@ -346,10 +346,18 @@ function chain(em: Emitter, mode: number, runType: number): void {
     .i32(mode + 1)
     .op(Op.i32_ne)
     .brIf(miss);
-  // run(label = O, base = BB, tlb) of the region at table index E >> 3.
-  b.get(L.O).get(L.BB).get(L.TLB);
-  b.get(L.E).i32(3).op(Op.i32_shr_u);
-  b.returnCallIndirect(runType);
+  // The trampoline calls run(label = O, base = BB, tlb) of the region at table index E >> 3.
+  const t = at.chains.target;
+  b.i32(0).get(L.O).mem(Op.i32_store, t);
+  b.i32(0)
+    .get(L.BB)
+    .mem(Op.i32_store, t + 4);
+  b.i32(0)
+    .get(L.E)
+    .i32(3)
+    .op(Op.i32_shr_u)
+    .mem(Op.i32_store, t + 8);
+  b.i32(CHAINED).op(Op.return);
   b.end();
 }
 

@@ -24,7 +24,7 @@ export const enum Op {
   br_table = 0x0e,
   return = 0x0f,
   call = 0x10,
-  return_call_indirect = 0x13,
+  call_indirect = 0x11,
   drop = 0x1a,
   select = 0x1b,
   local_get = 0x20,
@@ -176,9 +176,9 @@ export class Body {
   call(index: number): this {
     return this.indexed(Op.call, index);
   }
-  /** A tail call through table 0 to a function of type `type` (the index on the stack, after the arguments). */
-  returnCallIndirect(type: number): this {
-    this.indexed(Op.return_call_indirect, type);
+  /** A call through table 0 to a function of type `type` (the index on the stack, after the arguments). */
+  callIndirect(type: number): this {
+    this.indexed(Op.call_indirect, type);
     this.bytes.push(0);
     return this;
   }
@@ -255,16 +255,24 @@ function name(out: Bytes, s: string): void {
   for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
 }
 
+/** What a module has beyond memory, imported functions and defined functions. */
+export interface ModuleExtras {
+  /** It imports the function table "m.tab" (table 0). */
+  readonly table?: boolean;
+  /** Types no function has (for call_indirect), indexed after the functions' types. */
+  readonly types?: FuncType[];
+}
+
 /**
- * A module importing memory "m.mem" (of `pages` 64 KiB pages, fixed), a
- * function table "m.tab" and functions "f.<name>", and defining `funcs`.
+ * A module importing memory "m.mem" (of `pages` 64 KiB pages, fixed), maybe
+ * a function table "m.tab", and functions "f.<name>", and defining `funcs`.
  * Function indices: imports first, in order, then the defined functions;
  * each function has a type of its own, at its function index.
  */
-export function moduleBytes(pages: number, imports: ImportedFunc[], funcs: DefinedFunc[]): Uint8Array {
+export function moduleBytes(pages: number, imports: ImportedFunc[], funcs: DefinedFunc[], extras: ModuleExtras = {}): Uint8Array {
   const out = new Bytes();
   out.append([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-  const all: FuncType[] = [...imports, ...funcs];
+  const all: FuncType[] = [...imports, ...funcs, ...(extras.types ?? [])];
 
   const types = new Bytes();
   uleb(types, all.length);
@@ -278,16 +286,18 @@ export function moduleBytes(pages: number, imports: ImportedFunc[], funcs: Defin
   section(out, 1, types);
 
   const imp = new Bytes();
-  uleb(imp, imports.length + 2);
+  uleb(imp, imports.length + (extras.table ? 2 : 1));
   name(imp, "m");
   name(imp, "mem");
   imp.append([0x02, 0x01]);
   uleb(imp, pages);
   uleb(imp, pages);
-  // A table of function references with no minimum and no maximum: it grows as regions are added.
-  name(imp, "m");
-  name(imp, "tab");
-  imp.append([0x01, 0x70, 0x00, 0x00]);
+  if (extras.table) {
+    // A table of function references with no minimum and no maximum: it grows as regions are added.
+    name(imp, "m");
+    name(imp, "tab");
+    imp.append([0x01, 0x70, 0x00, 0x00]);
+  }
   imports.forEach((f, i) => {
     name(imp, "f");
     name(imp, f.name);

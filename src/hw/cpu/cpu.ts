@@ -131,6 +131,13 @@ export class Cpu {
   readonly segReadHi: Float64Array;
   readonly segWriteLo: Float64Array;
   readonly segWriteHi: Float64Array;
+  /**
+   * Bit 0: every offset may be read (segReadLo 0, segReadHi 0xFFFFFFFF)
+   * and the base is 4-aligned; bit 1: the same for writes. Compiled code
+   * skips the limit checks of such a segment for aligned accesses (the
+   * flat segments of most 32-bit systems).
+   */
+  readonly segWhole: Uint8Array;
 
   gdtBase = 0;
   gdtLimit = 0xffff;
@@ -260,6 +267,7 @@ export class Cpu {
     this.segReadHi = arena.float64(8);
     this.segWriteLo = arena.float64(8);
     this.segWriteHi = arena.float64(8);
+    this.segWhole = arena.uint8(8);
     this.codePages = arena.uint8((bus.ram.length >>> 12) + 1);
     if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error("popek needs a little-endian host");
     const ram = bus.ram;
@@ -402,6 +410,10 @@ export class Cpu {
     this.segReadHi[seg] = rw & 1 ? this.segHi[seg] : 0;
     this.segWriteLo[seg] = rw & 2 ? this.segLo[seg] : 1;
     this.segWriteHi[seg] = rw & 2 ? this.segHi[seg] : 0;
+    // With the base 4-aligned too, an access aligned in the linear space is aligned in the segment and ends inside it.
+    const whole = (lo: number, hi: number) => lo === 0 && hi === 0xffffffff && (base & 3) === 0;
+    this.segWhole[seg] =
+      (whole(this.segReadLo[seg], this.segReadHi[seg]) ? 1 : 0) | (whole(this.segWriteLo[seg], this.segWriteHi[seg]) ? 2 : 0);
     if (seg === CS) this.csBig = (attr & ATTR_DB) !== 0;
     else if (seg === SS) this.ssBig = (attr & ATTR_DB) !== 0;
   }

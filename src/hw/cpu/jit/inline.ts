@@ -92,6 +92,10 @@ export function flagUse(i: Insn): FlagUse {
   if (f) return ALU32[f.op] === undefined ? FlagUse.READS : FlagUse.WRITES;
   if ((op === 0x85 && i.mod === 3) || op === 0xa9 || (op === 0x84 && i.mod === 3)) return FlagUse.WRITES;
   if (op >= 0x40 && op <= 0x4f) return FlagUse.READS; // INC/DEC keep CF: the previous state must be recorded
+  // IMUL sets CF, OF and AF and records SF, ZF, PF from its result (muldiv.ts); a shift by a
+  // count that is not 0 sets CF and OF, clears AF and records the rest (shift.ts).
+  if (op === 0x1af || op === 0x69 || op === 0x6b) return FlagUse.WRITES;
+  if (isShiftByConstant(i)) return FlagUse.WRITES;
   if (((op === 0x89 || op === 0x8b) && i.mod === 3) || (op >= 0xb8 && op <= 0xbf)) return FlagUse.NONE;
   if (op === 0x8d && i.adsize === 4 && i.mod !== 3) return FlagUse.NONE;
   // Loads, stores, PUSH/POP and MOVZX leave the flags alone (their handlers too, when they run instead).
@@ -99,6 +103,14 @@ export function flagUse(i: Insn): FlagUse {
   if ((op >= 0x50 && op <= 0x5f) || op === 0x1b6 || op === 0x1b7) return FlagUse.NONE;
   if (op === 0xf7 && i.reg === 2) return FlagUse.NONE; // NOT
   return FlagUse.READS;
+}
+
+/** SHL, SHR, SAR (or SAL) by an immediate or by 1, with a count that is not 0 once masked. */
+function isShiftByConstant(i: Insn): boolean {
+  const op = i.op;
+  if (i.reg < 4 || i.reg === 6) return false;
+  if (op === 0xd0 || op === 0xd1) return true;
+  return (op === 0xc0 || op === 0xc1) && (i.imm & 31) !== 0;
 }
 
 /**

@@ -161,6 +161,13 @@ export class Emitter {
     const lo = (write ? at.writeLo : at.readLo) + 8 * seg;
     const hi = (write ? at.writeHi : at.readHi) + 8 * seg;
     const need = write ? this.wr : this.rd;
+    // A segment whose every offset is valid needs no limit check: an aligned access cannot wrap past 4 GiB.
+    const checked = b.block();
+    b.i32(0)
+      .mem(Op.i32_load8_u, at.segWhole + seg)
+      .i32(write ? 2 : 1)
+      .op(Op.i32_and)
+      .brIf(checked);
     b.get(L.O).op(Op.f64_convert_i32_u).i32(0).mem(Op.f64_load, lo).op(Op.f64_lt).brIf(slow);
     b.get(L.O)
       .op(Op.f64_convert_i32_u)
@@ -170,6 +177,7 @@ export class Emitter {
       .mem(Op.f64_load, hi)
       .op(Op.f64_gt)
       .brIf(slow);
+    b.end();
     b.i32(0)
       .mem(Op.i32_load, at.segBase + 4 * seg)
       .get(L.O)

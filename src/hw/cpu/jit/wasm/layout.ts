@@ -47,6 +47,8 @@ export class Layout {
   readonly readHi: number;
   readonly writeLo: number;
   readonly writeHi: number;
+  /** Per segment, whether its limit checks may be skipped (`Cpu.segWhole`). */
+  readonly segWhole: number;
   readonly codePages: number;
   /** The last valid offset of CS (`segHi[CS]`, float64). */
   readonly codeHi: number;
@@ -65,6 +67,7 @@ export class Layout {
     this.readHi = cpu.segReadHi.byteOffset;
     this.writeLo = cpu.segWriteLo.byteOffset;
     this.writeHi = cpu.segWriteHi.byteOffset;
+    this.segWhole = cpu.segWhole.byteOffset;
     this.codePages = cpu.codePages.byteOffset;
     this.codeHi = cpu.segHi.byteOffset + 8 * CS;
     this.slots = arena.alloc(SLOT_BYTES);

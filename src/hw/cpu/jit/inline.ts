@@ -95,6 +95,7 @@ export function flagUse(i: Insn): FlagUse {
   // IMUL sets CF, OF and AF and records SF, ZF, PF from its result (muldiv.ts); a shift by a
   // count that is not 0 sets CF and OF, clears AF and records the rest (shift.ts).
   if (op === 0x1af || op === 0x69 || op === 0x6b) return FlagUse.WRITES;
+  if (op === 0xf7 && i.reg === 3) return FlagUse.WRITES; // NEG: the flags of 0 − value
   if (isShiftByConstant(i)) return FlagUse.WRITES;
   if (((op === 0x89 || op === 0x8b) && i.mod === 3) || (op >= 0xb8 && op <= 0xbf)) return FlagUse.NONE;
   if (op === 0x8d && i.adsize === 4 && i.mod !== 3) return FlagUse.NONE;

@@ -31,9 +31,11 @@ export const enum L {
   BB = 8,
   RES = 9,
   T = 10,
+  /** The carry into ADC and SBB. */
+  CIN = 11,
 }
-/** Locals after the three parameters (O to T). */
-export const LOCALS = 8;
+/** Locals after the three parameters (O to CIN). */
+export const LOCALS = 9;
 
 /** Function indices: the import `h`, then the flag readers the module defines (compile.ts flagBodies, in this order). */
 export const enum F {
@@ -106,14 +108,14 @@ export class Emitter {
     return this;
   }
 
-  /** The lazy-flag record of one operation, from the locals A, BB, RES (flags.ts). */
-  lazy(kind: number, size: number, lazyBits = ARITH): void {
+  /** The lazy-flag record of one operation, from the locals A, BB, RES, and CIN if `carry` (flags.ts). */
+  lazy(kind: number, size: number, lazyBits = ARITH, carry = false): void {
     const logic = kind === Lz.LOGIC;
     this.setSlot(Slot.LZOP, () => this.b.i32(kind));
     this.setSlot(Slot.LZDST, () => (logic ? this.b.i32(0) : this.b.get(L.A)));
     this.setSlot(Slot.LZSRC, () => (logic ? this.b.i32(0) : this.b.get(L.BB)));
     this.setSlot(Slot.LZRES, () => this.b.get(L.RES));
-    this.setSlot(Slot.LZCIN, () => this.b.i32(0));
+    this.setSlot(Slot.LZCIN, () => (carry ? this.b.get(L.CIN) : this.b.i32(0)));
     this.setSlot(Slot.LZSIZE, () => this.b.i32(size));
     this.setSlot(Slot.LAZY, () => this.b.i32(lazyBits));
   }
@@ -238,17 +240,35 @@ export class Emitter {
 
   // --- the forms -----------------------------------------------------------
 
-  /** ALU `op` on register `dst` with the value `src` pushes. */
+  /** ALU `op` on register `dst` with the value `src` pushes (ADC and SBB with the carry in CIN: lazyAdd, lazySub). */
   private alu(op: number, dst: number, src: () => void, flagsLive: boolean): boolean {
-    const code = ALU_OP[op];
+    const carry = op === AluOp.ADC || op === AluOp.SBB;
+    const code = carry ? (op === AluOp.ADC ? Op.i32_add : Op.i32_sub) : ALU_OP[op];
     if (code === undefined) return false;
     const b = this.b;
     this.reg(dst).b.set(L.A);
     src();
     b.set(L.BB);
-    b.get(L.A).get(L.BB).op(code).set(L.RES);
+    if (carry) b.call(F.GET_CF).set(L.CIN);
+    b.get(L.A).get(L.BB).op(code);
+    if (carry) b.get(L.CIN).op(code);
+    b.set(L.RES);
     if (op !== AluOp.CMP) this.setReg(dst, () => b.get(L.RES));
-    if (flagsLive) this.aluFlags(op);
+    if (flagsLive) {
+      if (carry) this.lazy(op === AluOp.ADC ? Lz.ADD : Lz.SUB, 4, ARITH, true);
+      else this.aluFlags(op);
+    }
+    return true;
+  }
+
+  /** NEG of a 32-bit register: 0 − value, its flags those of that subtraction (muldiv.ts notNeg). */
+  private neg(rm: number, flagsLive: boolean): true {
+    const b = this.b;
+    b.i32(0).set(L.A);
+    this.reg(rm).b.set(L.BB);
+    b.i32(0).get(L.BB).op(Op.i32_sub).set(L.RES);
+    this.setReg(rm, () => b.get(L.RES));
+    if (flagsLive) this.lazy(Lz.SUB, 4);
     return true;
   }
 
@@ -367,6 +387,7 @@ export class Emitter {
       const imm = op === 0x83 ? (i.imm << 24) >> 24 : i.imm | 0;
       return this.alu(i.reg, i.rm, () => b.i32(imm), flagsLive);
     }
+    if (op === 0xf7 && i.reg === 3 && i.mod === 3) return this.neg(i.rm, flagsLive);
     if ((op === 0x85 && i.mod === 3) || op === 0xa9) {
       if (op === 0x85) this.reg(i.rm).reg(i.reg);
       else this.reg(0).b.i32(i.imm | 0);

@@ -411,9 +411,8 @@ export class Cpu {
     this.segWriteLo[seg] = rw & 2 ? this.segLo[seg] : 1;
     this.segWriteHi[seg] = rw & 2 ? this.segHi[seg] : 0;
     // With the base 4-aligned too, an access aligned in the linear space is aligned in the segment and ends inside it.
-    const whole = (lo: number, hi: number) => lo === 0 && hi === 0xffffffff && (base & 3) === 0;
-    this.segWhole[seg] =
-      (whole(this.segReadLo[seg], this.segReadHi[seg]) ? 1 : 0) | (whole(this.segWriteLo[seg], this.segWriteHi[seg]) ? 2 : 0);
+    const whole = (base & 3) === 0 && this.segLo[seg] === 0 && this.segHi[seg] === 0xffffffff;
+    this.segWhole[seg] = whole ? rw : 0;
     if (seg === CS) this.csBig = (attr & ATTR_DB) !== 0;
     else if (seg === SS) this.ssBig = (attr & ATTR_DB) !== 0;
   }

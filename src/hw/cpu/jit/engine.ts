@@ -305,35 +305,34 @@ export class BlockEngine {
       }
       return site;
     }
-    this.compile(page, sites, n, off);
+    this.compile(page, sites, n, off, mode);
     return site;
   }
 
   /**
-   * A new region from offset `off` of page `n`, whose sites (in the current
-   * mode) are `sites`. Regions never grow or get rebuilt: a later hot
+   * A new region from offset `off` of page `n`, whose sites in the current
+   * `mode` are `sites`. Regions never grow or get rebuilt: a later hot
    * offset gets a region of its own (code may then be compiled twice,
    * which costs less than recompiling).
    */
-  private compile(page: CodePage, sites: (Site | undefined)[], n: number, off: number): void {
+  private compile(page: CodePage, sites: (Site | undefined)[], n: number, off: number, mode: number): void {
     const cpu = this.cpu;
     const site = sites[off] as Site;
     const maxRegion = this.layout ? MAX_REGION_WASM : MAX_REGION_JS;
     const reached = (t: number): boolean => (sites[t]?.heat ?? 0) !== 0;
-    const owned = (t: number): boolean => t !== off && (sites[t]?.code ?? null) !== null;
+    const owned = (t: number): boolean => (sites[t]?.code ?? null) !== null;
     const region = findRegion(cpu, this.interpreter.cache, n, cpu.eip - off, cpu.csBig, off, this.maxBlock, maxRegion, reached, owned);
     if (region.blocks.length === 0 || region.blocks[0].start !== off) {
       // The instruction here cannot be compiled: never try again while the page is unchanged.
       site.heat = NEVER;
       return;
     }
-    const user = cpu.cpl === 3;
+    const user = (mode & 2) !== 0;
     const wasm = this.layout ? compileRegionWasm(cpu, this.layout, region, user, this.follow) : null;
     const compiled = wasm !== null ? wasm.code : compileRegion(region, user, this.follow);
     page.compiled = true;
     this.stats.regionsCompiled++;
     site.code = compiled;
-    const mode = this.mode();
     for (const b of region.blocks) {
       const other = (sites[b.start] ??= new Site());
       other.code ??= compiled;

@@ -33,7 +33,7 @@ import { flagsLiveAfter, producerOf } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import type { Region } from "../region.js";
 import { CHAIN_ENTRIES, CHAINED } from "./chain.js";
-import { Emitter, F, L, LOCALS } from "./forms.js";
+import { Emitter, L, LOCALS } from "./forms.js";
 import { type Layout, Slot } from "./layout.js";
 import { Body, moduleBytes, Op, Ty } from "./module.js";
 
@@ -190,7 +190,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
       const flow = q === n - 1 ? blk.flow : Flow.NEXT;
       calls.push((flow !== Flow.NEXT ? Call.SET_EIP : 0) | (readsInsnEip(i) ? Call.INSN_EIP : 0) | (isRepString(i) ? Call.REP : 0));
       const handler = (): void => {
-        b.i32(k).get(L.B).call(F.HANDLER).op(Op.drop);
+        em.callHandler(k).b.op(Op.drop);
       };
 
       if (flow === Flow.BRANCH) {
@@ -213,7 +213,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
       previousInline = false;
       if (flow === Flow.LEAVE || observesTime(i)) charge();
       // The import's answer (blockExit) matters after a branch, which ends the block.
-      b.i32(k).get(L.B).call(F.HANDLER);
+      em.callHandler(k);
       if (flow === Flow.BRANCH) b.set(L.T);
       else b.op(Op.drop);
       ledger.ran(i);
@@ -235,7 +235,6 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
     }
   }
   b.end(); // otherwise: not a block of this region
-  const flags = flagBodies(at);
   if (wrap === -1) chain(em, (user ? 2 : 0) | 1);
   b.i32(1).op(Op.return);
   b.end(); // loop
@@ -245,7 +244,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
     at.pages,
     [{ name: "h", params: [Ty.I32, Ty.I32], results: [Ty.I32] }],
     [
-      ...flags.map((body) => ({ params: [], results: [Ty.I32], locals: [], body })),
+      ...flagBodies(at).map((body) => ({ params: [], results: [Ty.I32], locals: [], body })),
       { params: [Ty.I32, Ty.I32, Ty.I32], results: [Ty.I32], locals: new Array(LOCALS).fill(Ty.I32), body: b, export: "run" },
     ],
   );
@@ -377,7 +376,7 @@ function branch(em: Emitter, i: Insn, next: number, producer: ReturnType<typeof 
   const inPage = (t: number): boolean => t >= 0 && t < 0x1000;
   if (i.opsize !== 4) return false;
   const slow = (): void => {
-    b.i32(k).get(L.B).call(F.HANDLER).op(Op.drop);
+    em.callHandler(k).b.op(Op.drop);
     labelFromEip();
   };
   /** Branch to `miss` unless B + T is inside CS. */

@@ -120,8 +120,11 @@ export class Emitter {
     this.setSlot(Slot.LAZY, () => this.b.i32(lazyBits));
   }
 
+  /** The record of 32-bit ALU operation `op` (ADC and SBB with their carry in CIN). */
   private aluFlags(op: number): void {
-    this.lazy(op === AluOp.ADD ? Lz.ADD : op === AluOp.SUB || op === AluOp.CMP ? Lz.SUB : Lz.LOGIC, 4);
+    const add = op === AluOp.ADD || op === AluOp.ADC;
+    const sub = op === AluOp.SUB || op === AluOp.CMP || op === AluOp.SBB;
+    this.lazy(add ? Lz.ADD : sub ? Lz.SUB : Lz.LOGIC, 4, ARITH, op === AluOp.ADC || op === AluOp.SBB);
   }
 
   /** INC/DEC: CF keeps its value, frozen first if it was lazy (lazyIncDec). */
@@ -206,6 +209,12 @@ export class Emitter {
     b.i32(need).op(Op.i32_and).i32(need).op(Op.i32_ne).brIf(miss);
   }
 
+  /** Instruction k's handler, through the import `h`; its answer (blockExit) is left on the stack. */
+  callHandler(k: number): this {
+    this.b.i32(k).get(L.B).call(F.HANDLER);
+    return this;
+  }
+
   /** With an offset in CS on the stack (as unsigned): branch to `miss` if it is past CS's limit. */
   pastCsLimit(miss: number): void {
     this.b.op(Op.f64_convert_i32_u).i32(0).mem(Op.f64_load, this.at.codeHi).op(Op.f64_gt).brIf(miss);
@@ -254,10 +263,7 @@ export class Emitter {
     if (carry) b.get(L.CIN).op(code);
     b.set(L.RES);
     if (op !== AluOp.CMP) this.setReg(dst, () => b.get(L.RES));
-    if (flagsLive) {
-      if (carry) this.lazy(op === AluOp.ADC ? Lz.ADD : Lz.SUB, 4, ARITH, true);
-      else this.aluFlags(op);
-    }
+    if (flagsLive) this.aluFlags(op);
     return true;
   }
 
@@ -268,7 +274,7 @@ export class Emitter {
     this.reg(rm).b.set(L.BB);
     b.i32(0).get(L.BB).op(Op.i32_sub).set(L.RES);
     this.setReg(rm, () => b.get(L.RES));
-    if (flagsLive) this.lazy(Lz.SUB, 4);
+    if (flagsLive) this.aluFlags(AluOp.SUB);
     return true;
   }
 

@@ -103,6 +103,17 @@ export function flagUse(i: Insn): FlagUse {
   if ((op === 0x8b || op === 0x89 || (op === 0xc7 && i.reg === 0)) && i.adsize === 4) return FlagUse.NONE;
   if ((op >= 0x50 && op <= 0x5f) || op === 0x1b6 || op === 0x1b7) return FlagUse.NONE;
   if (op === 0xf7 && i.reg === 2) return FlagUse.NONE; // NOT
+  // ROL and ROR write CF and OF only, so the flags before them stay live exactly when those after are;
+  // where those after are dead, nothing reads the CF and OF they write.
+  if ((op === 0xc1 || op === 0xd1 || op === 0xd3) && i.mod === 3 && i.reg <= 1) return FlagUse.NONE;
+  if ((op >= 0x1c8 && op <= 0x1cf) || op === 0x1be || op === 0x1bf) return FlagUse.NONE; // BSWAP, MOVSX
+  if (op === 0x68 || op === 0x6a || (op === 0xff && i.reg === 6) || (op === 0xc6 && i.reg === 0)) return FlagUse.NONE; // PUSH, MOV Eb,Ib
+  if (op === 0x90 || (op >= 0x119 && op <= 0x11f)) return FlagUse.NONE; // NOPs
+  if (op >= 0xa4 && op <= 0xaf && !(i.prefixes & (Pfx.REP | Pfx.REPNE))) {
+    const kind = op & ~1;
+    if (kind === 0xa4 || kind === 0xaa || kind === 0xac) return FlagUse.NONE; // MOVS, STOS, LODS
+    if (kind === 0xae) return FlagUse.WRITES; // SCAS: the flags of a compare
+  }
   return FlagUse.READS;
 }
 

@@ -10,7 +10,7 @@
  * Cpu (lazyAdd, lazySub, lazyLogic, lazyIncDec), and only where the
  * liveness pass says a later instruction may read them.
  */
-import { AF, ARITH, CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
+import { AF, ARITH, CF, DF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import { type Insn, Pfx } from "../../insn.js";
 import { AluOp } from "../../ops/alu.js";
 import type { Producer } from "../inline.js";
@@ -238,8 +238,9 @@ export class Emitter {
     b.end();
   }
 
-  private load(size: number): void {
+  private load(size: number): this {
     this.b.get(L.P).mem(size === 4 ? Op.i32_load : size === 2 ? Op.i32_load16_u : Op.i32_load8_u, 0);
+    return this;
   }
   private store(size: number, value: () => void): void {
     this.b.get(L.P);
@@ -310,12 +311,104 @@ export class Emitter {
     if (!(i.prefixes & Pfx.LOCK)) {
       if (this.shiftForm(i, flagsLive)) return true;
       if (this.alu8Form(i, mem, offset, slow)) return true;
+      if (this.stringForm(i, flagsLive, slow)) return true;
+      // NOP, PAUSE and the multi-byte NOPs (their operand is never accessed).
+      if (op === 0x90 || (op >= 0x119 && op <= 0x11f)) return true;
+      // MOV r/m8, imm8 and, with the operand-size prefix, MOV r/m16, imm16.
+      const size = op === 0xc6 ? 1 : op === 0xc7 && i.opsize === 2 ? 2 : 0;
+      if (size && i.reg === 0 && mem) {
+        this.access(i.seg, size, true, offset, () => this.store(size, () => b.i32(i.imm & (size === 1 ? 0xff : 0xffff))), slow);
+        return true;
+      }
+      // SETcc r/m8: the condition from the flags in the slots.
+      if (op >= 0x190 && op <= 0x19f) {
+        const cc = () => this.condition(op & 15, null);
+        if (i.mod === 3) this.setSized(i.rm, 1, cc);
+        else if (mem) this.access(i.seg, 1, true, offset, () => this.store(1, cc), slow);
+        else return false;
+        return true;
+      }
     }
     if (!plain32(i)) return false;
 
-    // IMUL whose flags nobody reads.
-    if (!flagsLive && op === 0x1af && i.mod === 3) {
-      this.setReg(i.reg, () => this.reg(i.reg).reg(i.rm).b.op(Op.i32_mul));
+    // ROL and ROR of a register whose CF and OF nobody reads: they write no other flag.
+    if (!flagsLive && i.mod === 3 && (op === 0xc1 || op === 0xd1 || op === 0xd3) && i.reg <= 1) {
+      this.setReg(i.rm, () => {
+        this.reg(i.rm);
+        if (op === 0xc1) b.i32(i.imm & 31);
+        else if (op === 0xd1) b.i32(1);
+        else b.i32(0).mem(Op.i32_load8_u, this.at.regs + reg8(1));
+        b.op(i.reg === 0 ? Op.i32_rotl : Op.i32_rotr);
+      });
+      return true;
+    }
+    // BSWAP: bytes 0 and 2 rotate up by 24, bytes 1 and 3 by 8.
+    if (op >= 0x1c8 && op <= 0x1cf) {
+      const n = op & 7;
+      this.setReg(n, () => {
+        this.reg(n).b.i32(0x00ff00ff).op(Op.i32_and).i32(24).op(Op.i32_rotl);
+        this.reg(n)
+          .b.i32(0xff00ff00 | 0)
+          .op(Op.i32_and)
+          .i32(8)
+          .op(Op.i32_rotl)
+          .op(Op.i32_or);
+      });
+      return true;
+    }
+    // MOVSX from a byte or a word.
+    if (op === 0x1be || op === 0x1bf) {
+      const size = op === 0x1be ? 1 : 2;
+      const extend = size === 1 ? Op.i32_extend8_s : Op.i32_extend16_s;
+      if (i.mod === 3) this.setReg(i.reg, () => this.sized(i.rm, size).b.op(extend));
+      else if (mem) this.access(i.seg, size, false, offset, () => this.setReg(i.reg, () => this.load(size).b.op(extend)), slow);
+      else return false;
+      return true;
+    }
+    // PUSH imm32 / imm8 (sign-extended), and PUSH r/m32 (the operand read first, at the ESP before the push).
+    if (op === 0x68 || op === 0x6a) {
+      const imm = op === 0x6a ? (i.imm << 24) >> 24 : i.imm | 0;
+      this.push(() => b.i32(imm), slow);
+      return true;
+    }
+    if (op === 0xff && i.reg === 6 && mem) {
+      this.access(
+        i.seg,
+        4,
+        false,
+        offset,
+        () => {
+          this.load(4);
+          b.set(L.RES);
+          this.push(() => b.get(L.RES), slow);
+        },
+        slow,
+      );
+      return true;
+    }
+
+    // IMUL whose flags nobody reads: two operands, or three with an immediate.
+    if (!flagsLive && (op === 0x1af || op === 0x69 || op === 0x6b) && (i.mod === 3 || mem)) {
+      const multiplier = (): void => {
+        if (op === 0x1af) this.reg(i.reg);
+        else b.i32(op === 0x6b ? (i.imm << 24) >> 24 : i.imm | 0);
+      };
+      const product = (source: () => void) => () => {
+        source();
+        multiplier();
+        b.op(Op.i32_mul);
+      };
+      const fromMemory = () =>
+        this.setReg(
+          i.reg,
+          product(() => this.load(4)),
+        );
+      if (i.mod === 3)
+        this.setReg(
+          i.reg,
+          product(() => this.reg(i.rm)),
+        );
+      else this.access(i.seg, 4, false, offset, fromMemory, slow);
       return true;
     }
     if (op === 0xf7 && i.mod === 3 && i.reg === 2) {
@@ -512,11 +605,84 @@ export class Emitter {
     );
   }
 
+  /** PUSH of the 32-bit value `value` pushes, on a 32-bit stack. */
+  private push(value: () => void, slow: () => void): void {
+    this.stackAccess(
+      true,
+      () => {
+        this.store(4, value);
+        this.setReg(4, () => this.b.get(L.O));
+      },
+      slow,
+    );
+  }
+
+  /**
+   * LODS, STOS, MOVS and SCAS without a repeat prefix and with 32-bit
+   * addresses, as string.ts runs them: one element from seg:ESI and/or to
+   * ES:EDI (a MOVS reads before it writes), then ESI/EDI step by the
+   * element size, down when DF is set; SCAS records the flags of AL/AX/EAX
+   * minus the element.
+   */
+  private stringForm(i: Insn, flagsLive: boolean, slow: () => void): boolean {
+    const b = this.b;
+    const op = i.op;
+    if (op < 0xa4 || op > 0xaf || i.adsize !== 4 || i.prefixes & (Pfx.REP | Pfx.REPNE)) return false;
+    const kind = op & ~1;
+    if (kind !== 0xa4 && kind !== 0xaa && kind !== 0xac && kind !== 0xae) return false;
+    const size = op & 1 ? i.opsize : 1;
+    const esi = () => this.reg(6);
+    const edi = () => this.reg(7);
+    const step = (r: number) =>
+      this.setReg(r, () => {
+        this.reg(r).b.i32(-size).i32(size);
+        this.slot(Slot.FLAGS).b.i32(DF).op(Op.i32_and).op(Op.select).op(Op.i32_add);
+      });
+    if (kind === 0xac) {
+      const load = () => {
+        this.setSized(0, size, () => this.load(size));
+        step(6);
+      };
+      this.access(i.seg, size, false, esi, load, slow);
+    } else if (kind === 0xaa) {
+      const store = () => {
+        this.store(size, () => this.sized(0, size));
+        step(7);
+      };
+      this.access(0, size, true, edi, store, slow);
+    } else if (kind === 0xa4) {
+      const store = () => {
+        this.store(size, () => b.get(L.RES));
+        step(6);
+        step(7);
+      };
+      const load = () => {
+        this.load(size).b.set(L.RES);
+        this.access(0, size, true, edi, store, slow);
+      };
+      this.access(i.seg, size, false, esi, load, slow);
+    } else {
+      const body = () => {
+        this.sized(0, size).b.set(L.A);
+        this.load(size);
+        b.set(L.BB);
+        b.get(L.A).get(L.BB).op(Op.i32_sub);
+        if (size < 4) b.i32(size === 1 ? 0xff : 0xffff).op(Op.i32_and);
+        b.set(L.RES);
+        step(7);
+        if (flagsLive) this.lazy(Lz.SUB, size);
+      };
+      this.access(0, size, false, edi, body, slow);
+    }
+    return true;
+  }
+
   /** A register's value of `size` bytes (for 1, `n` is the ModRM register number). */
-  private sized(n: number, size: number): void {
+  private sized(n: number, size: number): this {
     if (size === 4) this.reg(n);
     else if (size === 2) this.b.i32(0).mem(Op.i32_load16_u, this.at.regs + (n << 2));
     else this.b.i32(0).mem(Op.i32_load8_u, this.at.regs + reg8(n));
+    return this;
   }
   private setSized(n: number, size: number, value: () => void): void {
     this.b.i32(0);

@@ -32,7 +32,9 @@ export const enum Op {
   local_tee = 0x22,
   i32_load = 0x28,
   f64_load = 0x2b,
+  i32_load8_s = 0x2c,
   i32_load8_u = 0x2d,
+  i32_load16_s = 0x2e,
   i32_load16_u = 0x2f,
   i32_store = 0x36,
   f64_store = 0x39,
@@ -68,10 +70,14 @@ export const enum Op {
   i32_shl = 0x74,
   i32_shr_s = 0x75,
   i32_shr_u = 0x76,
+  i32_rotl = 0x77,
+  i32_rotr = 0x78,
   i64_add = 0x7c,
   f64_add = 0xa0,
   i64_extend_i32_u = 0xad,
   f64_convert_i32_u = 0xb8,
+  i32_extend8_s = 0xc0,
+  i32_extend16_s = 0xc1,
 }
 
 /** A growable byte buffer (generated code is written byte by byte; a number[] of it was measured slow). */

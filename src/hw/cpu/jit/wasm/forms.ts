@@ -438,6 +438,18 @@ export class Emitter {
       b.end();
       return true;
     }
+    // CMOVcc from memory: the operand is read whatever the condition (data.ts).
+    if (op >= 0x140 && op <= 0x14f && mem) {
+      const move = () => {
+        this.load(4).b.set(L.A);
+        this.condition(op & 15, null);
+        b.if();
+        this.setReg(i.reg, () => b.get(L.A));
+        b.end();
+      };
+      this.access(i.seg, 4, false, offset, move, slow);
+      return true;
+    }
     // LEAVE on a 32-bit stack: a POP EBP from EBP.
     if (op === 0xc9) {
       this.pop(5, slow, 5);

@@ -52,6 +52,18 @@ class Site {
   code: RegionCode | null = null;
   /** The threaded block from here (undefined: not built yet; null: none can start here). */
   block: ThreadedBlock | null | undefined = undefined;
+  /**
+   * The sites where control went after this site's threaded block (a
+   * block has at most two ways on: on, and a branch's target), by key
+   * physical address · 4 + mode, valid while `linked` is the engine's
+   * `epoch`: the dispatcher finds them without its page look-up, which
+   * misses the cache when the guest streams through memory.
+   */
+  linked = -1;
+  key0 = -1;
+  next0: Site | null = null;
+  key1 = -1;
+  next1: Site | null = null;
 }
 
 class CodePage {
@@ -111,6 +123,8 @@ export class BlockEngine {
 
   private readonly hot: number;
   private readonly maxBlock: number;
+  /** Bumped whenever sites are dropped: the successor links made before are void (Site.linked). */
+  private epoch = 0;
   /** Where WebAssembly regions find the processor; null: regions are JavaScript. */
   private readonly layout: Layout | null;
 
@@ -145,6 +159,8 @@ export class BlockEngine {
     const cpu = this.cpu;
     const interp = this.interpreter;
     let steps = 0;
+    /** The site whose threaded block ran just before (its successor links are looked at first). */
+    let from: Site | null = null;
     while (steps < budget) {
       let site: Site | null = null;
       let label = 0;
@@ -164,10 +180,11 @@ export class BlockEngine {
           }
         }
         if (phys >= 0) {
-          site = this.siteAt(phys);
+          site = from !== null ? this.successor(from, phys) : this.siteAt(phys);
           label = phys & 0xfff;
         }
       }
+      from = null;
       const code = site?.code ?? null;
       const block = site?.block ?? null;
       if (code === null && block !== null) {
@@ -179,6 +196,7 @@ export class BlockEngine {
           this.stats.threadedSteps += taken;
           if (result === null) {
             if (cpu.stopRequest) return cpu.stopRequest;
+            from = site;
             continue;
           }
           if (result !== ABANDON) return result;
@@ -281,31 +299,66 @@ export class BlockEngine {
    * null: interpret.
    */
   private siteAt(phys: number): Site | null {
-    const cpu = this.cpu;
     if (!this.pageInCs(phys)) return null;
-    const off = phys & 0xfff;
+    return this.visit(this.find(phys, this.mode()), phys);
+  }
+
+  /** `siteAt` after the threaded block of `from`: through its links, made here when they miss. */
+  private successor(from: Site, phys: number): Site | null {
+    if (!this.pageInCs(phys)) return null;
+    const mode = this.mode();
+    const key = phys * 4 + mode;
+    if (from.linked === this.epoch) {
+      if (from.key0 === key) return this.visit(from.next0 as Site, phys);
+      if (from.key1 === key) return this.visit(from.next1 as Site, phys);
+    } else {
+      from.linked = this.epoch;
+      from.key0 = -1;
+      from.key1 = -1;
+    }
+    const site = this.find(phys, mode);
+    // The first two ways on stay linked (a third, an indirect branch's, goes the long way).
+    if (from.key0 === -1) {
+      from.key0 = key;
+      from.next0 = site;
+    } else if (from.key1 === -1) {
+      from.key1 = key;
+      from.next1 = site;
+    }
+    return this.visit(site, phys);
+  }
+
+  /** The site of physical address `phys` in `mode`, made if there is none. */
+  private find(phys: number, mode: number): Site {
     const n = phys >>> 12;
     let page = this.pages[n];
     if (page === undefined) {
       page = new CodePage();
       this.pages[n] = page;
     }
-    const mode = this.mode();
     let sites = page.sites[mode];
     if (sites === undefined) {
       sites = new Array(0x1000).fill(undefined);
       page.sites[mode] = sites;
     }
-    const site = (sites[off] ??= new Site());
+    return (sites[phys & 0xfff] ??= new Site());
+  }
+
+  /** Control arrives at `site` (physical address `phys`, CS:EIP): count its heat, build its block, compile it when hot. */
+  private visit(site: Site, phys: number): Site {
     if (site.code !== null || site.heat === NEVER) return site;
+    const off = phys & 0xfff;
+    const n = phys >>> 12;
     if (site.heat < this.hot) {
       site.heat++;
       if (site.block === undefined) {
-        site.block = threadedBlock(new PageCode(cpu, this.interpreter.cache, n, cpu.eip - off, cpu.csBig), off, this.maxBlock);
+        site.block = threadedBlock(new PageCode(this.cpu, this.interpreter.cache, n, this.cpu.eip - off, this.cpu.csBig), off, this.maxBlock);
       }
       return site;
     }
-    this.compile(page, sites, n, off, mode);
+    const mode = this.mode();
+    const page = this.pages[n] as CodePage;
+    this.compile(page, page.sites[mode] as (Site | undefined)[], n, off, mode);
     return site;
   }
 
@@ -346,6 +399,8 @@ export class BlockEngine {
   private pageChanged(n: number): void {
     const page = this.pages[n];
     if (page === undefined) return;
+    // Links to the sites dropped here may be anywhere: drop them all.
+    this.epoch++;
     if (page.compiled) {
       page.compiled = false;
       this.layout?.chains.dropPage(n, page.chained);

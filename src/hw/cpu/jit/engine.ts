@@ -352,7 +352,11 @@ export class BlockEngine {
     if (site.heat < this.hot) {
       site.heat++;
       if (site.block === undefined) {
-        site.block = threadedBlock(new PageCode(this.cpu, this.interpreter.cache, n, this.cpu.eip - off, this.cpu.csBig), off, this.maxBlock);
+        site.block = threadedBlock(
+          new PageCode(this.cpu, this.interpreter.cache, n, this.cpu.eip - off, this.cpu.csBig),
+          off,
+          this.maxBlock,
+        );
       }
       return site;
     }

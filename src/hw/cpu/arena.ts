@@ -10,8 +10,8 @@
  * never grows, so views of it stay valid.
  */
 
-/** Bytes after RAM: two 4 MiB TLBs, the code-page map (up to 1 MiB), the chain cache (128 KiB) and small state. */
-const STATE_BYTES = (8 << 20) + (1 << 20) + (128 << 10) + (64 << 10);
+/** Bytes after RAM: two 4 MiB TLBs, the code-page map (up to 1 MiB), the chain cache (1 MiB) and small state. */
+const STATE_BYTES = (8 << 20) + (1 << 20) + (1 << 20) + (64 << 10);
 const WASM_PAGE = 64 << 10;
 
 export class Arena {

@@ -41,14 +41,29 @@ export const PF_P = 1;
 export const PF_W = 2;
 export const PF_U = 4;
 
-const MAX_TRACKED = 4096;
+/**
+ * Entries tracked for flushing, per kind. Past these a flush scans the
+ * whole TLB (4 MiB). Linux's kernel mappings are global and survive every
+ * CR3 load; at boot they outgrew a single list of 4,096 and made 150 of
+ * the 16,000 CR3 loads scan the TLB twice.
+ */
+const MAX_TRACKED = 16384;
+const MAX_TRACKED_GLOBAL = 65536;
 
 export class PageWalker {
   /** Per virtual page: the frame (high 20 bits) and the T_* bits; 0 when not cached. */
   readonly tlb: Int32Array;
-  /** Virtual page numbers with a TLB entry, so a flush touches only those. */
+  /**
+   * Virtual page numbers filled with a non-global entry, and with a global
+   * one, so that a flush touches only those (a CR3 load only the first). A
+   * number may be listed twice or have been invalidated since: flushes
+   * test the entry itself.
+   */
   private readonly used = new Int32Array(MAX_TRACKED);
   private usedCount = 0;
+  private readonly usedGlobal = new Int32Array(MAX_TRACKED_GLOBAL);
+  private usedGlobalCount = 0;
+  /** A list was full: flushes scan the whole TLB. */
   private overflowed = false;
   /** Page walks performed (for the cycle model and statistics). */
   walks = 0;
@@ -128,11 +143,19 @@ export class PageWalker {
   }
 
   private fill(vpn: number, entry: number): void {
-    if (this.tlb[vpn] === 0) {
-      if (this.usedCount < MAX_TRACKED) this.used[this.usedCount++] = vpn;
-      else this.overflowed = true;
-    }
+    const old = this.tlb[vpn];
+    const global = (entry & T_GLOBAL) !== 0;
+    // Listed again only when the entry changes kind (or was empty).
+    if (old === 0 || ((old & T_GLOBAL) !== 0) !== global) this.track(vpn, global);
     this.tlb[vpn] = entry;
+  }
+
+  private track(vpn: number, global: boolean): void {
+    if (global) {
+      if (this.usedGlobalCount < MAX_TRACKED_GLOBAL) this.usedGlobal[this.usedGlobalCount++] = vpn;
+      else this.overflowed = true;
+    } else if (this.usedCount < MAX_TRACKED) this.used[this.usedCount++] = vpn;
+    else this.overflowed = true;
   }
 
   /** INVLPG: drop one page's entry, global or not. */
@@ -150,35 +173,35 @@ export class PageWalker {
       this.rebuildUsed();
       return;
     }
-    let kept = 0;
+    const tlb = this.tlb;
     for (let i = 0; i < this.usedCount; i++) {
       const vpn = this.used[i];
-      if (this.tlb[vpn] & T_GLOBAL) this.used[kept++] = vpn;
-      else this.tlb[vpn] = 0;
+      // An entry that became global since is listed with the global ones too.
+      if (!(tlb[vpn] & T_GLOBAL)) tlb[vpn] = 0;
     }
-    this.usedCount = kept;
+    this.usedCount = 0;
   }
 
   /** CR0.PG/WP, CR4.PSE/PGE changes and reset: drop everything. */
   flush(): void {
     this.cpu.flushCodePage();
     if (this.overflowed) this.tlb.fill(0);
-    else for (let i = 0; i < this.usedCount; i++) this.tlb[this.used[i]] = 0;
+    else {
+      for (let i = 0; i < this.usedCount; i++) this.tlb[this.used[i]] = 0;
+      for (let i = 0; i < this.usedGlobalCount; i++) this.tlb[this.usedGlobal[i]] = 0;
+    }
     this.usedCount = 0;
+    this.usedGlobalCount = 0;
     this.overflowed = false;
   }
 
   private rebuildUsed(): void {
     this.usedCount = 0;
+    this.usedGlobalCount = 0;
     this.overflowed = false;
     const tlb = this.tlb;
-    for (let i = 0; i < tlb.length; i++) {
-      if (tlb[i] === 0) continue;
-      if (this.usedCount < MAX_TRACKED) this.used[this.usedCount++] = i;
-      else {
-        this.overflowed = true;
-        return;
-      }
+    for (let i = 0; i < tlb.length && !this.overflowed; i++) {
+      if (tlb[i] !== 0) this.track(i, (tlb[i] & T_GLOBAL) !== 0);
     }
   }
 }

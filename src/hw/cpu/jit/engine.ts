@@ -28,7 +28,9 @@ import { MAX_INSN_LEN } from "../decoder.js";
 import { ABANDON, CpuFault } from "../fault.js";
 import { IF, RF, TF } from "../flags.js";
 import { Interpreter, type InterruptSource } from "../interpreter.js";
+import type { Insn } from "../insn.js";
 import { raise } from "../interrupts.js";
+import type { Handler } from "../ops/table.js";
 import { compileRegion } from "./codegen.js";
 import type { RegionCode } from "./ledger.js";
 import { findRegion, MAX_BLOCK, MAX_REGION_JS, MAX_REGION_WASM, PageCode } from "./region.js";
@@ -45,13 +47,21 @@ const NEVER = -1;
  * What the engine knows of one offset where control arrived, in one mode:
  * one object, so that the dispatcher finds all of it with one look.
  */
-class Site {
+class Site implements ThreadedBlock {
   /** Executions seen before compiling (NEVER: it cannot be compiled). */
   heat = 0;
   /** Compiled code with a block here. */
   code: RegionCode | null = null;
-  /** The threaded block from here (undefined: not built yet; null: none can start here). */
-  block: ThreadedBlock | null | undefined = undefined;
+  /**
+   * The threaded block from here, kept in the site itself (one object
+   * fewer for the dispatcher to reach): whether it is built (`Built`) and
+   * its fields (threaded.ts).
+   */
+  built = Built.NOT_YET;
+  insns: readonly Insn[] = NO_INSNS;
+  handlers: readonly Handler[] = NO_HANDLERS;
+  endsWithRep = false;
+  readsEip = false;
   /**
    * The sites where control went after this site's threaded block (a
    * block has at most two ways on: on, and a branch's target), by key
@@ -65,6 +75,15 @@ class Site {
   key1 = -1;
   next1: Site | null = null;
 }
+
+const enum Built {
+  NOT_YET = 0,
+  YES = 1,
+  /** No threaded block can start here (its first instruction cannot run from the page). */
+  NONE = 2,
+}
+const NO_INSNS: readonly Insn[] = [];
+const NO_HANDLERS: readonly Handler[] = [];
 
 class CodePage {
   /** By mode (see `mode`), then by offset. */
@@ -186,11 +205,10 @@ export class BlockEngine {
       }
       from = null;
       const code = site?.code ?? null;
-      const block = site?.block ?? null;
-      if (code === null && block !== null) {
+      if (code === null && site !== null && site.built === Built.YES) {
         // Not hot yet: a threaded block, if the budget has room for all of it.
-        if (block.insns.length <= budget - steps) {
-          const result = this.threaded.run(block);
+        if (site.insns.length <= budget - steps) {
+          const result = this.threaded.run(site);
           const taken = this.threaded.taken;
           steps += taken;
           this.stats.threadedSteps += taken;
@@ -351,12 +369,19 @@ export class BlockEngine {
     const n = phys >>> 12;
     if (site.heat < this.hot) {
       site.heat++;
-      if (site.block === undefined) {
-        site.block = threadedBlock(
+      if (site.built === Built.NOT_YET) {
+        const block = threadedBlock(
           new PageCode(this.cpu, this.interpreter.cache, n, this.cpu.eip - off, this.cpu.csBig),
           off,
           this.maxBlock,
         );
+        site.built = block === null ? Built.NONE : Built.YES;
+        if (block !== null) {
+          site.insns = block.insns;
+          site.handlers = block.handlers;
+          site.endsWithRep = block.endsWithRep;
+          site.readsEip = block.readsEip;
+        }
       }
       return site;
     }

@@ -2,7 +2,9 @@
  * The WebAssembly forms of the block compiler against the interpreter:
  * rotates whose CF and OF are dead or read, BSWAP, MOVSX, IMUL with an
  * immediate or a memory source, SETcc and CMOVcc, PUSH of an immediate and
- * of memory, byte and word stores of an immediate, the NOPs, and LODS,
+ * of memory, byte and word stores of an immediate, the NOPs, 8-bit ALU
+ * operations on memory, LOCK-prefixed ones, ADC/SBB from memory, XADD,
+ * CMPXCHG (equal and not), TEST of memory, and LODS,
  * STOS, MOVS and SCAS one element at a time with DF clear and set, at
  * aligned and unaligned addresses (the second takes the handler). Three
  * passes over the code, with EDI starting at 0x8101, 0x8100 and 0x8104;
@@ -95,6 +97,35 @@
  *   mov [0x824c], edi
  *   mov [0x8250], edx
  *   mov [0x8254], ebx
+ *   or byte [0x8060], 0x81
+ *   and byte [0x8061], 0xfe
+ *   add byte [0x8062], bl
+ *   lock sub byte [0x8063], dh
+ *   xor byte [0x8064], 0x5a
+ *   cmp byte [0x8065], cl
+ *   setb [0x8258]
+ *   lock add dword [0x8068], ebx
+ *   lock inc dword [0x806c]
+ *   mov [0x8259], cl
+ *   stc
+ *   adc ecx, [0x8070]
+ *   sbb edx, [0x8074]
+ *   mov [0x825c], ecx
+ *   mov [0x8260], edx
+ *   lock xadd [0x8078], ecx
+ *   mov [0x8264], ecx
+ *   mov eax, [0x807c]
+ *   lock cmpxchg [0x807c], ebx
+ *   setz [0x8268]
+ *   cmpxchg [0x8080], edx
+ *   setz [0x8269]
+ *   mov [0x826c], eax
+ *   mov dword [0x8084], 0x80000000
+ *   test dword [0x8084], 0x80000001
+ *   setnz [0x8270]
+ *   sets [0x8272]
+ *   test [0x8088], esi
+ *   sets [0x8271]
  *   add eax, 0x01010101
  *   hlt
  */
@@ -114,7 +145,11 @@ const CODE = Buffer.from(
     "152c82000089353082000031d839d00f9cc30f92c70f9705108000000f4f0d048000000f463508800000891d34820000" +
     "890d3882000089353c82000068443322116afbff3500800000ff742404c605208000005a66c70522800000efbe90f390" +
     "0f1f0400be008000008b3d30800000aca340820000ada344820000aaaba466a5a5ae0f94c2af0f97c6a011800000ae75" +
-    "0145fd66ad66aba566af0f9cc3affc893548820000893d4c820000891550820000891d548200000501010101f4",
+    "0145fd66ad66aba566af0f9cc3affc893548820000893d4c820000891550820000891d54820000800d60800000818025" +
+    "61800000fe001d62800000f02835638000008035648000005a380d658000000f920558820000f0011d68800000f0ff05" +
+    "6c800000880d59820000f9130d708000001b1574800000890d5c820000891560820000f00fc10d78800000890d648200" +
+    "00a17c800000f00fb11d7c8000000f9405688200000fb115808000000f940569820000a36c820000c705848000000000" +
+    "0080f70584800000010000800f9505708200000f9805728200008535888000000f9805718200000501010101f4",
   "hex",
 );
 const DATA = 0x8000;

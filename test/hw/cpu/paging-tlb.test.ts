@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { CR0_PG, CR4_PGE, Cpu } from "../../../src/hw/cpu/cpu.js";
+import { Cpu, CR0_PG, CR4_PGE } from "../../../src/hw/cpu/cpu.js";
 import { writeCr3 } from "../../../src/hw/cpu/ctrlregs.js";
 
 const PD = 0x100000;

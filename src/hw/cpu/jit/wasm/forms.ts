@@ -60,8 +60,13 @@ function reg8(reg: number): number {
   return ((reg & 3) << 2) | (reg >> 2);
 }
 
+/**
+ * Operand size 32. A LOCK prefix changes nothing here: the decoder lets it
+ * through only on the read-modify-write instructions with a memory
+ * destination (#UD elsewhere), and on one processor they are atomic anyway.
+ */
 function plain32(i: Insn): boolean {
-  return i.opsize === 4 && (i.prefixes & Pfx.LOCK) === 0;
+  return i.opsize === 4;
 }
 
 export class Emitter {
@@ -308,9 +313,9 @@ export class Emitter {
         return true;
       }
     }
+    if (this.alu8Form(i, mem, offset, slow)) return true;
     if (!(i.prefixes & Pfx.LOCK)) {
       if (this.shiftForm(i, flagsLive)) return true;
-      if (this.alu8Form(i, mem, offset, slow)) return true;
       if (this.stringForm(i, flagsLive, slow)) return true;
       // NOP, PAUSE and the multi-byte NOPs (their operand is never accessed).
       if (op === 0x90 || (op >= 0x119 && op <= 0x11f)) return true;
@@ -430,6 +435,47 @@ export class Emitter {
       if (flagsLive) this.lazy(Lz.LOGIC, 4);
       return true;
     }
+    // XADD and CMPXCHG with a memory destination (data.ts): the destination is written either way.
+    if (mem && op === 0x1c1) {
+      const exchangeAdd = () => {
+        this.load(4).b.set(L.A);
+        this.reg(i.reg).b.set(L.BB);
+        b.get(L.A).get(L.BB).op(Op.i32_add).set(L.RES);
+        this.store(4, () => b.get(L.RES));
+        this.setReg(i.reg, () => b.get(L.A));
+        if (flagsLive) this.aluFlags(AluOp.ADD);
+      };
+      this.access(i.seg, 4, true, offset, exchangeAdd, slow);
+      return true;
+    }
+    if (mem && op === 0x1b1) {
+      const compareExchange = () => {
+        this.reg(0).b.set(L.A);
+        this.load(4).b.set(L.BB);
+        b.get(L.A).get(L.BB).op(Op.i32_sub).set(L.RES);
+        // Equal: the source register; different: the old value back, and EAX gets it.
+        this.store(4, () => this.reg(i.reg).b.get(L.BB).get(L.RES).op(Op.i32_eqz, Op.select));
+        b.get(L.RES);
+        b.if();
+        this.setReg(0, () => b.get(L.BB));
+        b.end();
+        if (flagsLive) this.aluFlags(AluOp.SUB);
+      };
+      this.access(i.seg, 4, true, offset, compareExchange, slow);
+      return true;
+    }
+    // TEST of memory with an immediate or a register.
+    if (mem && ((op === 0xf7 && i.reg === 0) || op === 0x85)) {
+      const test = () => {
+        this.load(4);
+        if (op === 0xf7) b.i32(i.imm | 0);
+        else this.reg(i.reg);
+        b.op(Op.i32_and).set(L.RES);
+        if (flagsLive) this.lazy(Lz.LOGIC, 4);
+      };
+      this.access(i.seg, 4, false, offset, test, slow);
+      return true;
+    }
     // CMOVcc between registers (the condition from the flags in the slots).
     if (op >= 0x140 && op <= 0x14f && i.mod === 3) {
       this.condition(op & 15, null);
@@ -485,7 +531,7 @@ export class Emitter {
           break;
         case 3:
           if (i.mod === 3) return this.alu(k, i.reg, () => this.reg(i.rm), flagsLive);
-          if (mem && ALU_OP[k] !== undefined) {
+          if (mem && (ALU_OP[k] !== undefined || k === AluOp.ADC || k === AluOp.SBB)) {
             this.access(i.seg, 4, false, offset, () => this.alu(k, i.reg, () => this.load(4), flagsLive), slow);
             return true;
           }
@@ -782,23 +828,25 @@ export class Emitter {
     const imm = () => b.i32(i.imm & 0xff);
     const reg = (n: number) => () => this.sized(n, 1);
     const load = () => this.load(1);
-    // [operation (AluOp, or -1 for TEST), destination register or -1 (none: CMP/TEST on memory), source, memory?]
+    // [operation (AluOp, or -1 for TEST), destination register or -1 (the memory operand), source, memory?]
     let k = -2;
     let dst = -1;
     let src: () => void = imm;
     let fromMemory = false;
     if (op < 0x40 && (op & 7) === 4) [k, dst] = [op >> 3, 0];
     else if (op < 0x40 && (op & 7) === 0 && i.mod === 3) [k, dst, src] = [op >> 3, i.rm, reg(i.reg)];
+    else if (op < 0x40 && (op & 7) === 0 && mem) [k, src, fromMemory] = [op >> 3, reg(i.reg), true];
     else if (op < 0x40 && (op & 7) === 2 && i.mod === 3) [k, dst, src] = [op >> 3, i.reg, reg(i.rm)];
     else if (op < 0x40 && (op & 7) === 2 && mem) [k, dst, src, fromMemory] = [op >> 3, i.reg, load, true];
     else if (op === 0x80 && i.mod === 3) [k, dst] = [i.reg, i.rm];
-    else if (op === 0x80 && mem && i.reg === AluOp.CMP) [k, fromMemory] = [AluOp.CMP, true];
+    else if (op === 0x80 && mem) [k, fromMemory] = [i.reg, true];
     else if (op === 0xa8) [k, dst] = [-1, 0];
     else if (op === 0xf6 && i.reg === 0 && i.mod === 3) [k, dst] = [-1, i.rm];
     else if (op === 0xf6 && i.reg === 0 && mem) [k, fromMemory] = [-1, true];
     else if (op === 0x84 && i.mod === 3) [k, dst, src] = [-1, i.rm, reg(i.reg)];
     else if (op === 0x84 && mem) [k, dst, src, fromMemory] = [-1, i.reg, load, true];
     if (k === -2 || (k >= 0 && ALU_OP[k] === undefined)) return false;
+    const writes = k !== -1 && k !== AluOp.CMP;
     const body = () => {
       // a: the destination (or the memory operand), b: the source.
       if (dst >= 0) this.sized(dst, 1);
@@ -812,10 +860,11 @@ export class Emitter {
         .i32(0xff)
         .op(Op.i32_and)
         .set(L.RES);
-      if (k !== -1 && k !== AluOp.CMP) this.setSized(dst, 1, () => b.get(L.RES));
+      if (writes && dst >= 0) this.setSized(dst, 1, () => b.get(L.RES));
+      else if (writes) this.store(1, () => b.get(L.RES));
       this.lazy(k === -1 || k === AluOp.AND || k === AluOp.OR || k === AluOp.XOR ? Lz.LOGIC : k === AluOp.ADD ? Lz.ADD : Lz.SUB, 1);
     };
-    if (fromMemory) this.access(i.seg, 1, false, offset, body, slow);
+    if (fromMemory) this.access(i.seg, 1, writes && dst < 0, offset, body, slow);
     else body();
     return true;
   }

@@ -130,14 +130,14 @@ const cannotRun = ran
     }); forkwait runs only in the Linux guest`;
 if (cannotRun) console.log(`# skipping forkwait on the host: ${cannotRun}`);
 
-test("on the host, forkwait 100 forks and reaps 100 children and prints its line", { skip: cannotRun }, () => {
+test("on the host, forkwait 100 forks and reaps 100 children and prints its two lines", { skip: cannotRun }, () => {
   const r = spawnSync(exe, ["100"], { encoding: "utf8" });
   assert.equal(r.error, undefined);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, "forkwait: 100 iterations\n");
+  assert.equal(r.stdout, "forkwait: start\nforkwait: 100 iterations\n");
   assert.equal(r.stderr, "");
   const zero = spawnSync(exe, ["0"], { encoding: "utf8" });
-  assert.equal(zero.stdout, "forkwait: 0 iterations\n");
+  assert.equal(zero.stdout, "forkwait: start\nforkwait: 0 iterations\n");
   const bad = spawnSync(exe, ["12x"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.equal(bad.stdout, "");

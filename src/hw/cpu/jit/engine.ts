@@ -20,7 +20,8 @@
  * compiled code, its threaded block) is one `Site`, kept per physical page
  * and per processor mode (the bits the generated code depends on), and
  * dropped as soon as the decode cache reports a store to the page's
- * instructions.
+ * instructions. After a threaded block the next site is found through
+ * links the block's site keeps to the sites that followed it before.
  */
 import type { Cpu, ExitReason } from "../cpu.js";
 import { CS } from "../cpu.js";
@@ -64,10 +65,11 @@ class Site implements ThreadedBlock {
   readsEip = false;
   /**
    * The sites where control went after this site's threaded block (a
-   * block has at most two ways on: on, and a branch's target), by key
-   * physical address · 4 + mode, valid while `linked` is the engine's
-   * `epoch`: the dispatcher finds them without its page look-up, which
-   * misses the cache when the guest streams through memory.
+   * direct branch gives a block two ways on: falling through and the
+   * target), by key physical address · 4 + mode, valid while `linked` is
+   * the engine's `epoch`. The dispatcher finds them without its page
+   * look-up, whose loads (page, sites by mode, sites by offset) line
+   * profiles showed missing the cache in kernel code.
    */
   linked = -1;
   key0 = -1;

@@ -17,10 +17,13 @@ const WASM_PAGE = 64 << 10;
 export class Arena {
   readonly memory: WebAssembly.Memory;
   readonly buffer: ArrayBuffer;
+  /** Its size in 64 KiB WebAssembly pages (what a module importing it declares). */
+  readonly pages: number;
   private top: number;
 
   constructor(readonly ramBytes: number) {
     const pages = Math.ceil((ramBytes + STATE_BYTES) / WASM_PAGE);
+    this.pages = pages;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.buffer = this.memory.buffer;
     this.top = Math.ceil(ramBytes / 8) * 8;

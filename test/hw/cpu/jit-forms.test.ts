@@ -2,7 +2,7 @@
  * The WebAssembly forms of the block compiler against the interpreter:
  * rotates whose CF and OF are dead or read, BSWAP, MOVSX, IMUL with an
  * immediate or a memory source, SETcc and CMOVcc, PUSH of an immediate and
- * of memory, byte and word stores of an immediate, the NOPs, 8-bit ALU
+ * of memory and of registers, byte and word stores of an immediate, the NOPs, 8-bit ALU
  * operations on memory, LOCK-prefixed ones, ADC/SBB from memory, XADD,
  * CMPXCHG (equal and not), TEST of memory, and LODS,
  * STOS, MOVS and SCAS one element at a time with DF clear and set, at
@@ -126,6 +126,12 @@
  *   sets [0x8272]
  *   test [0x8088], esi
  *   sets [0x8271]
+ *   push ecx
+ *   push edx
+ *   pop eax
+ *   mov [0x8274], eax
+ *   pop ebx
+ *   mov [0x8278], ebx
  *   add eax, 0x01010101
  *   hlt
  */
@@ -149,7 +155,8 @@ const CODE = Buffer.from(
     "61800000fe001d62800000f02835638000008035648000005a380d658000000f920558820000f0011d68800000f0ff05" +
     "6c800000880d59820000f9130d708000001b1574800000890d5c820000891560820000f00fc10d78800000890d648200" +
     "00a17c800000f00fb11d7c8000000f9405688200000fb115808000000f940569820000a36c820000c705848000000000" +
-    "0080f70584800000010000800f9505708200000f9805728200008535888000000f9805718200000501010101f4",
+    "0080f70584800000010000800f9505708200000f9805728200008535888000000f980571820000515258a3748200005b" +
+    "891d788200000501010101f4",
   "hex",
 );
 const DATA = 0x8000;

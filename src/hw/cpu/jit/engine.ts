@@ -387,20 +387,20 @@ export class BlockEngine {
       }
       return site;
     }
-    const mode = this.mode();
-    const page = this.pages[n] as CodePage;
-    this.compile(page, page.sites[mode] as (Site | undefined)[], n, off, mode);
+    this.compile(n, off, this.mode());
     return site;
   }
 
   /**
-   * A new region from offset `off` of page `n`, whose sites in the current
-   * `mode` are `sites`. Regions never grow or get rebuilt: a later hot
+   * A new region from offset `off` of page `n` (which has a site there) in
+   * the current `mode`. Regions never grow or get rebuilt: a later hot
    * offset gets a region of its own (code may then be compiled twice,
    * which costs less than recompiling).
    */
-  private compile(page: CodePage, sites: (Site | undefined)[], n: number, off: number, mode: number): void {
+  private compile(n: number, off: number, mode: number): void {
     const cpu = this.cpu;
+    const page = this.pages[n] as CodePage;
+    const sites = page.sites[mode] as (Site | undefined)[];
     const site = sites[off] as Site;
     const maxRegion = this.layout ? MAX_REGION_WASM : MAX_REGION_JS;
     const reached = (t: number): boolean => (sites[t]?.heat ?? 0) !== 0;

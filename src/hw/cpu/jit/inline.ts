@@ -105,16 +105,26 @@ export function flagUse(i: Insn): FlagUse {
   if (op === 0xf7 && i.reg === 2) return FlagUse.NONE; // NOT
   // ROL and ROR write CF and OF only, so the flags before them stay live exactly when those after are;
   // where those after are dead, nothing reads the CF and OF they write.
-  if ((op === 0xc1 || op === 0xd1 || op === 0xd3) && i.mod === 3 && i.reg <= 1) return FlagUse.NONE;
+  if (rotatesRegister(i)) return FlagUse.NONE;
   if ((op >= 0x1c8 && op <= 0x1cf) || op === 0x1be || op === 0x1bf) return FlagUse.NONE; // BSWAP, MOVSX
   if (op === 0x68 || op === 0x6a || (op === 0xff && i.reg === 6) || (op === 0xc6 && i.reg === 0)) return FlagUse.NONE; // PUSH, MOV Eb,Ib
   if (op === 0x90 || (op >= 0x119 && op <= 0x11f)) return FlagUse.NONE; // NOPs
-  if (op >= 0xa4 && op <= 0xaf && !(i.prefixes & (Pfx.REP | Pfx.REPNE))) {
-    const kind = op & ~1;
-    if (kind === 0xa4 || kind === 0xaa || kind === 0xac) return FlagUse.NONE; // MOVS, STOS, LODS
-    if (kind === 0xae) return FlagUse.WRITES; // SCAS: the flags of a compare
-  }
+  const string = singleStringOp(i);
+  if (string === 0xae) return FlagUse.WRITES; // SCAS: the flags of a compare
+  if (string !== 0) return FlagUse.NONE; // MOVS, STOS, LODS
   return FlagUse.READS;
+}
+
+/** ROL or ROR (C1, D1, D3 /0 /1) of a register. */
+export function rotatesRegister(i: Insn): boolean {
+  return (i.op === 0xc1 || i.op === 0xd1 || i.op === 0xd3) && i.mod === 3 && i.reg <= 1;
+}
+
+/** MOVS, STOS, LODS or SCAS without a repeat prefix: its byte opcode (A4, AA, AC, AE), else 0. */
+export function singleStringOp(i: Insn): number {
+  const kind = i.op & ~1;
+  if (i.prefixes & (Pfx.REP | Pfx.REPNE)) return 0;
+  return kind === 0xa4 || kind === 0xaa || kind === 0xac || kind === 0xae ? kind : 0;
 }
 
 /** SHL, SHR, SAR (or SAL) by an immediate or by 1, with a count that is not 0 once masked. */

@@ -162,5 +162,5 @@ function trampolineBytes(arena: Arena, target: number): Uint8Array {
   b.end();
   b.op(Op.unreachable);
   const enter = { params: [Ty.I32, Ty.I32, Ty.I32, Ty.I32], results: [Ty.I32], locals: [Ty.I32], body: b, export: "enter" };
-  return moduleBytes(arena.buffer.byteLength >>> 16, [], [enter], { table: true, types: [RUN] });
+  return moduleBytes(arena.pages, [], [enter], { table: true, types: [RUN] });
 }

@@ -241,7 +241,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
   b.op(Op.unreachable);
 
   const bytes = moduleBytes(
-    at.pages,
+    cpu.arena.pages,
     [{ name: "h", params: [Ty.I32, Ty.I32], results: [Ty.I32] }],
     [
       ...flagBodies(at).map((body) => ({ params: [], results: [Ty.I32], locals: [], body })),

@@ -13,7 +13,7 @@
 import { AF, ARITH, CF, DF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import { type Insn, Pfx } from "../../insn.js";
 import { AluOp } from "../../ops/alu.js";
-import type { Producer } from "../inline.js";
+import { type Producer, rotatesRegister, singleStringOp } from "../inline.js";
 import type { Layout } from "./layout.js";
 import { Slot } from "./layout.js";
 import { type Body, Op } from "./module.js";
@@ -61,9 +61,9 @@ function reg8(reg: number): number {
 }
 
 /**
- * Operand size 32. A LOCK prefix changes nothing here: the decoder lets it
- * through only on the read-modify-write instructions with a memory
- * destination (#UD elsewhere), and on one processor they are atomic anyway.
+ * Operand size 32. (No form looks at LOCK: the decoder lets it through only
+ * on the read-modify-write instructions with a memory destination, #UD
+ * elsewhere, and on one processor those are atomic anyway.)
  */
 function plain32(i: Insn): boolean {
   return i.opsize === 4;
@@ -284,6 +284,14 @@ export class Emitter {
     return true;
   }
 
+  /** TEST: the AND of the values `a` and `other` push, only its flags kept (lazyLogic). */
+  private test(a: () => void, other: () => void, flagsLive: boolean): void {
+    a();
+    other();
+    this.b.op(Op.i32_and).set(L.RES);
+    if (flagsLive) this.lazy(Lz.LOGIC, 4);
+  }
+
   /** `i` inline, with `slow` as its handler fallback; false when it has no inline form. */
   form(i: Insn, flagsLive: boolean, slow: () => void): boolean {
     const b = this.b;
@@ -292,7 +300,7 @@ export class Emitter {
     const offset = () => this.ea(i);
 
     // Moves of 8- and 16-bit operands.
-    if (!(i.prefixes & (Pfx.LOCK | Pfx.REP | Pfx.REPNE))) {
+    if (!(i.prefixes & (Pfx.REP | Pfx.REPNE))) {
       if (op === 0x88 && i.mod === 3) {
         this.setSized(i.rm, 1, () => this.sized(i.reg, 1));
         return true;
@@ -314,30 +322,28 @@ export class Emitter {
       }
     }
     if (this.alu8Form(i, mem, offset, slow)) return true;
-    if (!(i.prefixes & Pfx.LOCK)) {
-      if (this.shiftForm(i, flagsLive)) return true;
-      if (this.stringForm(i, flagsLive, slow)) return true;
-      // NOP, PAUSE and the multi-byte NOPs (their operand is never accessed).
-      if (op === 0x90 || (op >= 0x119 && op <= 0x11f)) return true;
-      // MOV r/m8, imm8 and, with the operand-size prefix, MOV r/m16, imm16.
-      const size = op === 0xc6 ? 1 : op === 0xc7 && i.opsize === 2 ? 2 : 0;
-      if (size && i.reg === 0 && mem) {
-        this.access(i.seg, size, true, offset, () => this.store(size, () => b.i32(i.imm & (size === 1 ? 0xff : 0xffff))), slow);
-        return true;
-      }
-      // SETcc r/m8: the condition from the flags in the slots.
-      if (op >= 0x190 && op <= 0x19f) {
-        const cc = () => this.condition(op & 15, null);
-        if (i.mod === 3) this.setSized(i.rm, 1, cc);
-        else if (mem) this.access(i.seg, 1, true, offset, () => this.store(1, cc), slow);
-        else return false;
-        return true;
-      }
+    if (this.shiftForm(i, flagsLive)) return true;
+    if (this.stringForm(i, flagsLive, slow)) return true;
+    // NOP, PAUSE and the multi-byte NOPs (their operand is never accessed).
+    if (op === 0x90 || (op >= 0x119 && op <= 0x11f)) return true;
+    // MOV r/m8, imm8 and, with the operand-size prefix, MOV r/m16, imm16.
+    const size = op === 0xc6 ? 1 : op === 0xc7 && i.opsize === 2 ? 2 : 0;
+    if (size && i.reg === 0 && mem) {
+      this.access(i.seg, size, true, offset, () => this.store(size, () => b.i32(i.imm & (size === 1 ? 0xff : 0xffff))), slow);
+      return true;
+    }
+    // SETcc r/m8: the condition from the flags in the slots.
+    if (op >= 0x190 && op <= 0x19f) {
+      const cc = () => this.condition(op & 15, null);
+      if (i.mod === 3) this.setSized(i.rm, 1, cc);
+      else if (mem) this.access(i.seg, 1, true, offset, () => this.store(1, cc), slow);
+      else return false;
+      return true;
     }
     if (!plain32(i)) return false;
 
     // ROL and ROR of a register whose CF and OF nobody reads: they write no other flag.
-    if (!flagsLive && i.mod === 3 && (op === 0xc1 || op === 0xd1 || op === 0xd3) && i.reg <= 1) {
+    if (!flagsLive && rotatesRegister(i)) {
       this.setReg(i.rm, () => {
         this.reg(i.rm);
         if (op === 0xc1) b.i32(i.imm & 31);
@@ -361,12 +367,31 @@ export class Emitter {
       });
       return true;
     }
-    // MOVSX from a byte or a word.
-    if (op === 0x1be || op === 0x1bf) {
-      const size = op === 0x1be ? 1 : 2;
-      const extend = size === 1 ? Op.i32_extend8_s : Op.i32_extend16_s;
-      if (i.mod === 3) this.setReg(i.reg, () => this.sized(i.rm, size).b.op(extend));
-      else if (mem) this.access(i.seg, size, false, offset, () => this.setReg(i.reg, () => this.load(size).b.op(extend)), slow);
+    // MOVZX and MOVSX from a byte or a word.
+    if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) {
+      const size = op & 1 ? 2 : 1;
+      const extended = (source: () => void) => () => {
+        source();
+        if (op >= 0x1be) b.op(size === 1 ? Op.i32_extend8_s : Op.i32_extend16_s);
+      };
+      if (i.mod === 3)
+        this.setReg(
+          i.reg,
+          extended(() => this.sized(i.rm, size)),
+        );
+      else if (mem)
+        this.access(
+          i.seg,
+          size,
+          false,
+          offset,
+          () =>
+            this.setReg(
+              i.reg,
+              extended(() => this.load(size)),
+            ),
+          slow,
+        );
       else return false;
       return true;
     }
@@ -394,26 +419,31 @@ export class Emitter {
 
     // IMUL whose flags nobody reads: two operands, or three with an immediate.
     if (!flagsLive && (op === 0x1af || op === 0x69 || op === 0x6b) && (i.mod === 3 || mem)) {
-      const multiplier = (): void => {
-        if (op === 0x1af) this.reg(i.reg);
-        else b.i32(op === 0x6b ? (i.imm << 24) >> 24 : i.imm | 0);
-      };
+      /** The source times the destination register, or times the immediate. */
       const product = (source: () => void) => () => {
         source();
-        multiplier();
+        if (op === 0x1af) this.reg(i.reg);
+        else b.i32(op === 0x6b ? (i.imm << 24) >> 24 : i.imm | 0);
         b.op(Op.i32_mul);
       };
-      const fromMemory = () =>
-        this.setReg(
-          i.reg,
-          product(() => this.load(4)),
-        );
       if (i.mod === 3)
         this.setReg(
           i.reg,
           product(() => this.reg(i.rm)),
         );
-      else this.access(i.seg, 4, false, offset, fromMemory, slow);
+      else
+        this.access(
+          i.seg,
+          4,
+          false,
+          offset,
+          () =>
+            this.setReg(
+              i.reg,
+              product(() => this.load(4)),
+            ),
+          slow,
+        );
       return true;
     }
     if (op === 0xf7 && i.mod === 3 && i.reg === 2) {
@@ -427,12 +457,13 @@ export class Emitter {
       const imm = op === 0x83 ? (i.imm << 24) >> 24 : i.imm | 0;
       return this.aluOnMemory(i, i.reg, () => b.i32(imm), flagsLive, slow);
     }
-    if (op === 0xf7 && i.reg === 0 && i.mod === 3) {
-      this.reg(i.rm)
-        .b.i32(i.imm | 0)
-        .op(Op.i32_and)
-        .set(L.RES);
-      if (flagsLive) this.lazy(Lz.LOGIC, 4);
+    // TEST r/m32 with an immediate (F7 /0) or a register (85), and TEST EAX, imm32.
+    if ((op === 0xf7 && i.reg === 0) || op === 0x85 || op === 0xa9) {
+      const other = () => (op === 0x85 ? this.reg(i.reg) : b.i32(i.imm | 0));
+      if (op === 0xa9) this.test(() => this.reg(0), other, flagsLive);
+      else if (i.mod === 3) this.test(() => this.reg(i.rm), other, flagsLive);
+      else if (mem) this.access(i.seg, 4, false, offset, () => this.test(() => this.load(4), other, flagsLive), slow);
+      else return false;
       return true;
     }
     // XADD and CMPXCHG with a memory destination (data.ts): the destination is written either way.
@@ -464,36 +495,26 @@ export class Emitter {
       this.access(i.seg, 4, true, offset, compareExchange, slow);
       return true;
     }
-    // TEST of memory with an immediate or a register.
-    if (mem && ((op === 0xf7 && i.reg === 0) || op === 0x85)) {
-      const test = () => {
-        this.load(4);
-        if (op === 0xf7) b.i32(i.imm | 0);
-        else this.reg(i.reg);
-        b.op(Op.i32_and).set(L.RES);
-        if (flagsLive) this.lazy(Lz.LOGIC, 4);
-      };
-      this.access(i.seg, 4, false, offset, test, slow);
-      return true;
-    }
-    // CMOVcc between registers (the condition from the flags in the slots).
-    if (op >= 0x140 && op <= 0x14f && i.mod === 3) {
-      this.condition(op & 15, null);
-      b.if();
-      this.setReg(i.reg, () => this.reg(i.rm));
-      b.end();
-      return true;
-    }
-    // CMOVcc from memory: the operand is read whatever the condition (data.ts).
-    if (op >= 0x140 && op <= 0x14f && mem) {
-      const move = () => {
-        this.load(4).b.set(L.A);
+    // CMOVcc (the condition from the flags in the slots); a memory source is read whatever the condition (data.ts).
+    if (op >= 0x140 && op <= 0x14f && (i.mod === 3 || mem)) {
+      const move = (source: () => void) => () => {
+        source();
+        b.set(L.A);
         this.condition(op & 15, null);
         b.if();
         this.setReg(i.reg, () => b.get(L.A));
         b.end();
       };
-      this.access(i.seg, 4, false, offset, move, slow);
+      if (i.mod === 3) move(() => this.reg(i.rm))();
+      else
+        this.access(
+          i.seg,
+          4,
+          false,
+          offset,
+          move(() => this.load(4)),
+          slow,
+        );
       return true;
     }
     // LEAVE on a 32-bit stack: a POP EBP from EBP.
@@ -545,13 +566,6 @@ export class Emitter {
       return this.alu(i.reg, i.rm, () => b.i32(imm), flagsLive);
     }
     if (op === 0xf7 && i.reg === 3 && i.mod === 3) return this.neg(i.rm, flagsLive);
-    if ((op === 0x85 && i.mod === 3) || op === 0xa9) {
-      if (op === 0x85) this.reg(i.rm).reg(i.reg);
-      else this.reg(0).b.i32(i.imm | 0);
-      b.op(Op.i32_and).set(L.RES);
-      if (flagsLive) this.lazy(Lz.LOGIC, 4);
-      return true;
-    }
     if (op >= 0x40 && op <= 0x4f) {
       const n = op & 7;
       const dec = op >= 0x48;
@@ -595,25 +609,8 @@ export class Emitter {
       this.access(i.seg, 4, true, offset, () => this.store(4, () => b.i32(i.imm | 0)), slow);
       return true;
     }
-    if (op === 0x1b6 || op === 0x1b7) {
-      const size = op === 0x1b6 ? 1 : 2;
-      if (i.mod === 3) {
-        this.setReg(i.reg, () => this.sized(i.rm, size));
-        return true;
-      }
-      if (!mem) return false;
-      this.access(i.seg, size, false, offset, () => this.setReg(i.reg, () => this.load(size)), slow);
-      return true;
-    }
     if (op >= 0x50 && op <= 0x57) {
-      this.stackAccess(
-        true,
-        () => {
-          this.store(4, () => this.reg(op & 7));
-          this.setReg(4, () => b.get(L.O));
-        },
-        slow,
-      );
+      this.push(() => this.reg(op & 7), slow);
       return true;
     }
     if (op >= 0x58 && op <= 0x5f) {
@@ -685,9 +682,8 @@ export class Emitter {
   private stringForm(i: Insn, flagsLive: boolean, slow: () => void): boolean {
     const b = this.b;
     const op = i.op;
-    if (op < 0xa4 || op > 0xaf || i.adsize !== 4 || i.prefixes & (Pfx.REP | Pfx.REPNE)) return false;
-    const kind = op & ~1;
-    if (kind !== 0xa4 && kind !== 0xaa && kind !== 0xac && kind !== 0xae) return false;
+    const kind = singleStringOp(i);
+    if (kind === 0 || i.adsize !== 4) return false;
     const size = op & 1 ? i.opsize : 1;
     const esi = () => this.reg(6);
     const edi = () => this.reg(7);

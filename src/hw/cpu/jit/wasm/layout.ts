@@ -53,7 +53,6 @@ export class Layout {
   /** The last valid offset of CS (`segHi[CS]`, float64). */
   readonly codeHi: number;
   readonly slots: number;
-  readonly pages: number;
   /** The regions' shared function table and chain cache (chain.ts). */
   readonly chains: Chains;
   private readonly s: Int32Array;
@@ -71,7 +70,6 @@ export class Layout {
     this.codePages = cpu.codePages.byteOffset;
     this.codeHi = cpu.segHi.byteOffset + 8 * CS;
     this.slots = arena.alloc(SLOT_BYTES);
-    this.pages = arena.buffer.byteLength >>> 16;
     this.chains = new Chains(arena);
     this.s = new Int32Array(arena.buffer, this.slots, SLOT_BYTES >> 2);
     this.f = new Float64Array(arena.buffer, this.slots, SLOT_BYTES >> 3);

@@ -155,6 +155,13 @@ export class Cpu {
   csBig = false;
   /** Cached: SS.B (stack pointer is ESP, not SP). */
   ssBig = false;
+  /**
+   * Cached: DS, ES and SS have base 0 and take every offset for reads and
+   * writes, and SS is 32-bit (the flat segments of 32-bit systems). Compiled
+   * code is specialized on it: its accesses through these segments then
+   * need no segment base, limit check or stack-size test.
+   */
+  flat = false;
 
   /** What instructions and events cost (cycles); see src/hw/cost. */
   cost: CostProfile = DEFAULT_PROFILE;
@@ -415,6 +422,9 @@ export class Cpu {
     this.segWhole[seg] = whole ? rw : 0;
     if (seg === CS) this.csBig = (attr & ATTR_DB) !== 0;
     else if (seg === SS) this.ssBig = (attr & ATTR_DB) !== 0;
+    const w = this.segWhole;
+    const b = this.segBase;
+    this.flat = this.ssBig && (w[DS] & w[ES] & w[SS]) === 3 && (b[DS] | b[ES] | b[SS]) === 0;
   }
 
   // --- segment-level memory access -------------------------------------

@@ -57,3 +57,53 @@ test("compiled code checks the limit of a segment that is not whole", () => {
     reference,
   );
 });
+
+/**
+ * Code compiled while DS, ES and SS are flat (Mode.FLAT) takes their base
+ * as 0. A POP DS inside such a region that loads a segment with another
+ * base (here whole, base 0x10000) must end the region, so that the next
+ * access adds the base.
+ */
+const SEGMENT_LOAD = [
+  "b9 c8 00 00 00", // 0x1000: mov ecx, 200
+  "a1 00 20 00 00", // loop:   mov eax, [0x2000]
+  "01 05 00 30 00 00", //       add [0x3000], eax
+  "49", //                      dec ecx
+  "75 f2", //                   jnz loop
+  "6a 18", //                   push 0x18
+  "1f", //                      pop ds
+  "bb 00 20 00 00", //          mov ebx, 0x2000
+  "8b 03", //                   mov eax, [ebx]           ; 0x12000 now
+  "89 83 04 10 00 00", //       mov [ebx+0x1004], eax    ; 0x13004
+  "f4", //                      hlt
+];
+
+function runSegmentLoad(makeEngine: (cpu: Cpu) => Engine): { sum: number; moved: number; instructions: number } {
+  const bus = new RamBus(1 << 20);
+  // GDT at 0x800: null, code 0x08, flat data 0x10, and 0x18: data based at 0x10000 with a 4 GiB limit.
+  const gdt = "0000000000000000 ffff0000009acf00 ffff00000092cf00 ffff00000192cf00";
+  bus.ram.set(Buffer.from(gdt.replaceAll(" ", ""), "hex"), 0x800);
+  bus.ram.set(Buffer.from(SEGMENT_LOAD.join("").replaceAll(" ", ""), "hex"), 0x1000);
+  const view = new DataView(bus.ram.buffer);
+  view.setUint32(0x2000, 5, true);
+  view.setUint32(0x12000, 0x777, true);
+  const cpu = new Cpu(bus);
+  cpu.enterFlat32(0x1000);
+  cpu.gdtBase = 0x800;
+  cpu.gdtLimit = 0x1f;
+  cpu.regs[4] = 0x9000; // ESP
+  assert.equal(cpu.flat, true);
+  makeEngine(cpu).run(10_000);
+  return { sum: view.getUint32(0x3000, true), moved: view.getUint32(0x13004, true), instructions: cpu.instructions };
+}
+
+test("code compiled for flat segments ends when DS gets a base", () => {
+  const reference = runSegmentLoad((cpu) => new Interpreter(cpu));
+  assert.deepEqual(reference, { sum: 1000, moved: 0x777, instructions: 807 });
+  for (const backend of ["wasm", "js"] as const)
+    assert.deepEqual(
+      runSegmentLoad((cpu) => new BlockEngine(cpu, { hot: 0, backend })),
+      reference,
+      backend,
+    );
+});

@@ -34,6 +34,7 @@ import { raise } from "../interrupts.js";
 import type { Handler } from "../ops/table.js";
 import { compileRegion } from "./codegen.js";
 import type { RegionCode } from "./ledger.js";
+import { MODES, Mode, modeOf } from "./mode.js";
 import { findRegion, MAX_BLOCK, MAX_REGION_JS, MAX_REGION_WASM, PageCode } from "./region.js";
 import { type ThreadedBlock, ThreadedRunner, threadedBlock } from "./threaded.js";
 import { compileRegionWasm } from "./wasm/compile.js";
@@ -66,7 +67,7 @@ class Site implements ThreadedBlock {
   /**
    * The sites where control went after this site's threaded block (a
    * direct branch gives a block two ways on: falling through and the
-   * target), by key physical address · 4 + mode, valid while `linked` is
+   * target), by key physical address · MODES + mode, valid while `linked` is
    * the engine's `epoch`. The dispatcher finds them without its page
    * look-up, whose loads (page, sites by mode, sites by offset) line
    * profiles showed missing the cache in kernel code.
@@ -88,8 +89,8 @@ const NO_INSNS: readonly Insn[] = [];
 const NO_HANDLERS: readonly Handler[] = [];
 
 class CodePage {
-  /** By mode (see `mode`), then by offset. */
-  readonly sites: ((Site | undefined)[] | undefined)[] = [undefined, undefined, undefined, undefined];
+  /** By mode (mode.ts), then by offset. */
+  readonly sites: ((Site | undefined)[] | undefined)[] = new Array(MODES).fill(undefined);
   /** Some site has compiled code. */
   compiled = false;
   /** Chain-table indices of the WebAssembly regions compiled from the page (chain.ts). */
@@ -294,7 +295,7 @@ export class BlockEngine {
   /** Compiled code with a block at CS:EIP (physical address `phys`), if any, without counting heat. */
   private compiledAt(phys: number): RegionCode | null {
     if (!this.pageInCs(phys)) return null;
-    return this.pages[phys >>> 12]?.sites[this.mode()]?.[phys & 0xfff]?.code ?? null;
+    return this.pages[phys >>> 12]?.sites[modeOf(this.cpu)]?.[phys & 0xfff]?.code ?? null;
   }
 
   /**
@@ -308,11 +309,6 @@ export class BlockEngine {
     return base >= 0 && base + 0xfff <= cpu.segHi[CS] && (cpu.csBig || base + 0xfff <= 0xffff);
   }
 
-  /** The mode: what the generated code depends on beyond the bytes (CS.D, CPL 3). */
-  private mode(): number {
-    return (this.cpu.csBig ? 1 : 0) | (this.cpu.cpl === 3 ? 2 : 0);
-  }
-
   /**
    * The site of CS:EIP (physical address `phys`), with its compiled code
    * (compiled here once the offset is hot) or else its threaded block;
@@ -320,14 +316,14 @@ export class BlockEngine {
    */
   private siteAt(phys: number): Site | null {
     if (!this.pageInCs(phys)) return null;
-    return this.visit(this.find(phys, this.mode()), phys);
+    return this.visit(this.find(phys, modeOf(this.cpu)), phys);
   }
 
   /** `siteAt` after the threaded block of `from`: through its links, made here when they miss. */
   private successor(from: Site, phys: number): Site | null {
     if (!this.pageInCs(phys)) return null;
-    const mode = this.mode();
-    const key = phys * 4 + mode;
+    const mode = modeOf(this.cpu);
+    const key = phys * MODES + mode;
     if (from.linked === this.epoch) {
       if (from.key0 === key) return this.visit(from.next0 as Site, phys);
       if (from.key1 === key) return this.visit(from.next1 as Site, phys);
@@ -387,7 +383,7 @@ export class BlockEngine {
       }
       return site;
     }
-    this.compile(n, off, this.mode());
+    this.compile(n, off, modeOf(this.cpu));
     return site;
   }
 
@@ -411,9 +407,8 @@ export class BlockEngine {
       site.heat = NEVER;
       return;
     }
-    const user = (mode & 2) !== 0;
-    const wasm = this.layout ? compileRegionWasm(cpu, this.layout, region, user, this.follow) : null;
-    const compiled = wasm !== null ? wasm.code : compileRegion(region, user, this.follow);
+    const wasm = this.layout ? compileRegionWasm(cpu, this.layout, region, mode, this.follow) : null;
+    const compiled = wasm !== null ? wasm.code : compileRegion(region, (mode & Mode.USER) !== 0, this.follow);
     page.compiled = true;
     this.stats.regionsCompiled++;
     site.code = compiled;

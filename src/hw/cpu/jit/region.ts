@@ -49,6 +49,8 @@ export interface Block {
 }
 
 export interface Region {
+  /** The physical page the region is in (page number). */
+  readonly page: number;
   /** Sorted by start; the first is the entry. */
   readonly blocks: Block[];
 }
@@ -176,5 +178,5 @@ export function findRegion(
     }
     if (insns.length) blocks.push({ start, insns, offsets, end: off, flow });
   }
-  return { blocks };
+  return { page, blocks };
 }

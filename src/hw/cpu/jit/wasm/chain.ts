@@ -37,10 +37,13 @@ import { Body, moduleBytes, Op, Ty } from "./module.js";
 
 /**
  * Cache entries (a power of two): 8 bytes each, physical address and
- * (table index << 3 | mode + 1). At 2^14 entries a third of the transfers
+ * (table index << MODE_BITS | mode + 1). At 2^14 entries a third of the transfers
  * between regions during fork+exec missed on collisions; at 2^17, 3%.
  */
 export const CHAIN_ENTRIES = 1 << 17;
+
+/** Bits of a cache entry's second word holding mode + 1 (modes 0 to 7, 0: no entry). */
+export const MODE_BITS = 4;
 
 /** The cache slot of physical address `phys` (compile.ts computes the same in WebAssembly). */
 export function chainSlot(phys: number): number {
@@ -115,7 +118,7 @@ export class Chains {
   enter(phys: number, mode: number, index: number): void {
     const slot = chainSlot(phys);
     this.words[2 * slot] = phys;
-    this.words[2 * slot + 1] = (index << 3) | (mode + 1);
+    this.words[2 * slot + 1] = (index << MODE_BITS) | (mode + 1);
   }
 
   /** Physical page `page`'s code changed: forget its entries and free the table `indices` of its regions. */

@@ -31,8 +31,9 @@ import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../pagin
 import { Flow, isRepString, observesTime } from "../flow.js";
 import { flagsLiveAfter, producerOf } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
+import { Mode } from "../mode.js";
 import type { Region } from "../region.js";
-import { CHAIN_ENTRIES, CHAINED } from "./chain.js";
+import { CHAIN_ENTRIES, CHAINED, MODE_BITS } from "./chain.js";
 import { Emitter, L, LOCALS } from "./forms.js";
 import { type Layout, Slot } from "./layout.js";
 import { Body, moduleBytes, Op, Ty } from "./module.js";
@@ -45,6 +46,19 @@ const enum Call {
   INSN_EIP = 2,
   /** A repeated string instruction: run with compiledAccess off (codegen.ts). */
   REP = 4,
+  /** It may load DS, ES or SS: answer 1 if the segments are no longer flat (the region is compiled for FLAT). */
+  SEGMENT = 8,
+}
+
+/**
+ * POP ES, POP DS, LES, LDS, LSS: the instructions that may load DS, ES or
+ * SS and still go on to the next instruction (MOV to a segment register,
+ * POP SS, the far transfers, interrupts and task switches end their block:
+ * flow.ts).
+ */
+function loadsDataSegment(i: Insn): boolean {
+  const op = i.op;
+  return op === 0x07 || op === 0x1f || op === 0xc4 || op === 0xc5 || op === 0x1b2;
 }
 
 /** Reading one flag from the slots as flags.ts reads it from the Cpu (getCF, getZF, ...): 0 or 1. */
@@ -123,11 +137,13 @@ export interface WasmRegion {
 }
 
 /**
- * Compile `region` for CPL 3 (`user`) or not, as `compileRegion` does, into
+ * Compile `region` for `mode` (mode.ts), as `compileRegion` does, into
  * WebAssembly on the processor's arena; `follow` finds the code to go on
  * with when a branch leaves the region.
  */
-export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: boolean, follow: RegionCode): WasmRegion {
+export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: number, follow: RegionCode): WasmRegion {
+  const user = (mode & Mode.USER) !== 0;
+  const flat = (mode & Mode.FLAT) !== 0;
   const ledger = new Ledger();
   /** Per instruction, what the import `h` does around its handler. */
   const calls: number[] = [];
@@ -135,7 +151,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
   const b = new Body();
   const rd = (user ? T_USER_R : T_SUP_R) | T_RAM;
   const wr = (user ? T_USER_W : T_SUP_W) | T_RAM | T_RAMW;
-  const em = new Emitter(b, at, rd, wr);
+  const em = new Emitter(b, at, rd, wr, flat);
   const wrap = region.blocks[0]?.insns[0]?.big === false ? 0xffff : -1;
   const setEip = (label: () => void) =>
     em.setSlot(Slot.EIP, () => {
@@ -188,7 +204,13 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
       const off = blk.offsets[q];
       const k = ledger.add(i, off, n - q);
       const flow = q === n - 1 ? blk.flow : Flow.NEXT;
-      calls.push((flow !== Flow.NEXT ? Call.SET_EIP : 0) | (readsInsnEip(i) ? Call.INSN_EIP : 0) | (isRepString(i) ? Call.REP : 0));
+      const segment = flat && flow === Flow.NEXT && loadsDataSegment(i);
+      calls.push(
+        (flow !== Flow.NEXT ? Call.SET_EIP : 0) |
+          (readsInsnEip(i) ? Call.INSN_EIP : 0) |
+          (isRepString(i) ? Call.REP : 0) |
+          (segment ? Call.SEGMENT : 0),
+      );
       const handler = (): void => {
         em.callHandler(k).b.op(Op.drop);
       };
@@ -198,7 +220,6 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
         if (branch(em, i, off + i.len, producer, k, labelFromEip)) {
           ledger.ran(i);
           charge();
-          setEip(() => b.get(L.LABEL));
           b.br(top);
           endedByBranch = true;
           break;
@@ -214,9 +235,18 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
       if (flow === Flow.LEAVE || observesTime(i)) charge();
       // The import's answer (blockExit) matters after a branch, which ends the block.
       em.callHandler(k);
-      if (flow === Flow.BRANCH) b.set(L.T);
+      if (flow === Flow.BRANCH || segment) b.set(L.T);
       else b.op(Op.drop);
       ledger.ran(i);
+      if (segment) {
+        // Code compiled for flat segments must not run on after they stop being flat.
+        charge();
+        b.get(L.T);
+        b.if();
+        setEip(() => b.i32(off + i.len));
+        b.i32(0).op(Op.return);
+        b.end();
+      }
     }
     if (endedByBranch) continue;
     charge();
@@ -230,12 +260,12 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
       b.br(top);
     } else {
       b.i32(blk.end).set(L.LABEL);
-      setEip(() => b.get(L.LABEL));
       b.br(top);
     }
   }
-  b.end(); // otherwise: not a block of this region
-  if (wrap === -1) chain(em, (user ? 2 : 0) | 1);
+  b.end(); // otherwise: not a block of this region (EIP is written here only: nothing reads it in between)
+  setEip(() => b.get(L.LABEL));
+  if (wrap === -1) chain(em, mode);
   b.i32(1).op(Op.return);
   b.end(); // loop
   b.op(Op.unreachable);
@@ -247,6 +277,8 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
       ...flagBodies(at).map((body) => ({ params: [], results: [Ty.I32], locals: [], body })),
       { params: [Ty.I32, Ty.I32, Ty.I32], results: [Ty.I32], locals: new Array(LOCALS).fill(Ty.I32), body: b, export: "run" },
     ],
+    // Named by the physical address of its entry, for profiles.
+    { name: `region_${((region.page << 12) | (region.blocks[0]?.start ?? 0)).toString(16).padStart(8, "0")}` },
   );
 
   const tables = ledger.tables();
@@ -270,7 +302,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, user: bo
     } else handlers[k](cpu, insn);
     at.fromCpu(cpu);
     // A stop ends the chain too (the dispatcher's `follow` looks for one).
-    return cpu.blockExit || cpu.stopRequest !== null ? 1 : 0;
+    return cpu.blockExit || cpu.stopRequest !== null || (kind & Call.SEGMENT && !cpu.flat) ? 1 : 0;
   };
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
     m: { mem: cpu.arena.memory },
@@ -340,12 +372,12 @@ function chain(em: Emitter, mode: number): void {
   b.get(L.A)
     .mem(Op.i32_load, 4)
     .tee(L.E)
-    .i32(7)
+    .i32((1 << MODE_BITS) - 1)
     .op(Op.i32_and)
     .i32(mode + 1)
     .op(Op.i32_ne)
     .brIf(miss);
-  // The trampoline calls run(label = O, base = BB, tlb) of the region at table index E >> 3.
+  // The trampoline calls run(label = O, base = BB, tlb) of the region at table index E >> MODE_BITS.
   const t = at.chains.target;
   b.i32(0).get(L.O).mem(Op.i32_store, t);
   b.i32(0)
@@ -353,7 +385,7 @@ function chain(em: Emitter, mode: number): void {
     .mem(Op.i32_store, t + 4);
   b.i32(0)
     .get(L.E)
-    .i32(3)
+    .i32(MODE_BITS)
     .op(Op.i32_shr_u)
     .mem(Op.i32_store, t + 8);
   b.i32(CHAINED).op(Op.return);

@@ -10,6 +10,7 @@
  * Cpu (lazyAdd, lazySub, lazyLogic, lazyIncDec), and only where the
  * liveness pass says a later instruction may read them.
  */
+import { DS, ES, SS } from "../../cpu.js";
 import { AF, ARITH, CF, DF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import { type Insn, Pfx } from "../../insn.js";
 import { AluOp } from "../../ops/alu.js";
@@ -76,6 +77,8 @@ export class Emitter {
     /** T_* bits a read / a write needs at the compiled privilege. */
     readonly rd: number,
     readonly wr: number,
+    /** Compiled for flat segments (Mode.FLAT): DS, ES and SS have base 0, no limits, and SS is 32-bit. */
+    readonly flat: boolean,
   ) {}
 
   // --- registers and slots ------------------------------------------------
@@ -171,6 +174,12 @@ export class Emitter {
     const lo = (write ? at.writeLo : at.readLo) + 8 * seg;
     const hi = (write ? at.writeHi : at.readHi) + 8 * seg;
     const need = write ? this.wr : this.rd;
+    if (this.flat && (seg === ES || seg === SS || seg === DS)) {
+      // The linear address is the offset.
+      b.get(L.O).set(L.LIN);
+      this.translated(size, write, need, slow);
+      return;
+    }
     // A segment whose every offset is valid needs no limit check: an aligned access cannot wrap past 4 GiB.
     const checked = b.block();
     b.i32(0)
@@ -192,7 +201,15 @@ export class Emitter {
       .mem(Op.i32_load, at.segBase + 4 * seg)
       .get(L.O)
       .op(Op.i32_add)
-      .tee(L.LIN);
+      .set(L.LIN);
+    this.translated(size, write, need, slow);
+  }
+
+  /** The rest of `guard` from the linear address in LIN: the TLB entry, the alignment, P, and for a write the code-page map. */
+  private translated(size: number, write: boolean, need: number, slow: number): void {
+    const b = this.b;
+    const at = this.at;
+    b.get(L.LIN);
     this.translate(need, slow);
     if (size > 1)
       b.get(L.LIN)
@@ -874,7 +891,7 @@ export class Emitter {
     const b = this.b;
     const done = b.block();
     const miss = b.block();
-    this.slot(Slot.SSBIG).b.op(Op.i32_eqz).brIf(miss);
+    if (!this.flat) this.slot(Slot.SSBIG).b.op(Op.i32_eqz).brIf(miss);
     this.reg(from);
     if (write) b.i32(4).op(Op.i32_sub);
     b.set(L.O);

@@ -267,6 +267,11 @@ export interface ModuleExtras {
   readonly table?: boolean;
   /** Types no function has (for call_indirect), indexed after the functions' types. */
   readonly types?: FuncType[];
+  /**
+   * The module's name (the "name" custom section): profilers and stack
+   * traces show it in the module's address, wasm://wasm/NAME-hash.
+   */
+  readonly name?: string;
 }
 
 /**
@@ -342,5 +347,15 @@ export function moduleBytes(pages: number, imports: ImportedFunc[], funcs: Defin
     code.append(body);
   }
   section(out, 10, code);
+  if (extras.name !== undefined) {
+    const names = new Bytes();
+    name(names, "name");
+    const moduleName = new Bytes();
+    name(moduleName, extras.name);
+    names.push(0); // subsection 0: the module's name
+    uleb(names, moduleName.length);
+    names.append(moduleName);
+    section(out, 0, names);
+  }
   return out.bytes();
 }

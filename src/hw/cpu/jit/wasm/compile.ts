@@ -185,7 +185,10 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
   }
   b.get(L.LABEL).i32(min).op(Op.i32_sub).brTable(table, otherwise);
 
-  for (const blk of region.blocks) {
+  for (let j = 0; j < region.blocks.length; j++) {
+    const blk = region.blocks[j];
+    /** The block whose case comes next: a block ending where it starts runs into it, without the switch. */
+    const fallsInto = region.blocks[j + 1]?.start ?? -1;
     b.end(); // this block's case starts here
     const n = blk.insns.length;
     // Not enough steps left: the dispatcher interprets them.
@@ -217,6 +220,19 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
 
       if (flow === Flow.BRANCH) {
         const producer = previousInline ? producerOf(blk.insns[q - 1]) : null;
+        const target = jccInPage(i, off + i.len);
+        if (target >= 0 && off + i.len === fallsInto) {
+          // Taken: through the switch; not taken: into the next case.
+          ledger.ran(i);
+          charge();
+          em.condition(i.op & 15, producer);
+          b.if();
+          b.i32(target).set(L.LABEL);
+          b.br(top);
+          b.end();
+          endedByBranch = true;
+          break;
+        }
         if (branch(em, i, off + i.len, producer, k, labelFromEip)) {
           ledger.ran(i);
           charge();
@@ -258,7 +274,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
       b.end();
       labelFromEip();
       b.br(top);
-    } else {
+    } else if (blk.end !== fallsInto) {
       b.i32(blk.end).set(L.LABEL);
       b.br(top);
     }
@@ -390,6 +406,16 @@ function chain(em: Emitter, mode: number): void {
     .mem(Op.i32_store, t + 8);
   b.i32(CHAINED).op(Op.return);
   b.end();
+}
+
+/** The page offset a 32-bit Jcc jumps to, if it and the instruction after it (at `next`) are in the page; else -1. */
+function jccInPage(i: Insn, next: number): number {
+  const op = i.op;
+  if (i.opsize !== 4 || next >= 0x1000) return -1;
+  let t = -1;
+  if (op >= 0x70 && op <= 0x7f) t = next + ((i.imm << 24) >> 24);
+  else if (op >= 0x180 && op <= 0x18f) t = next + (i.imm | 0);
+  return t >= 0 && t < 0x1000 ? t : -1;
 }
 
 /**

@@ -198,6 +198,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
     b.i32(0).op(Op.return);
     b.end();
     em.setSlot(Slot.LEFT, () => em.slot(Slot.LEFT).b.i32(n).op(Op.i32_sub));
+    em.enterBlock();
 
     const live = flagsLiveAfter(blk.insns);
     let endedByBranch = false;
@@ -219,6 +220,10 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
       };
 
       if (flow === Flow.BRANCH) {
+        // The registers go back to the arena before the block's way out.
+        em.writeBack();
+        // CALL and RET write ESP in their fast paths.
+        if (i.op === 0xe8 || i.op === 0xc3) em.precache(4);
         const producer = previousInline ? producerOf(blk.insns[q - 1]) : null;
         const target = jccInPage(i, off + i.len);
         if (target >= 0 && off + i.len === fallsInto) {
@@ -236,6 +241,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
         if (branch(em, i, off + i.len, producer, k, labelFromEip)) {
           ledger.ran(i);
           charge();
+          em.writeBack(); // ESP, after CALL and RET
           b.br(top);
           endedByBranch = true;
           break;
@@ -265,6 +271,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
       }
     }
     if (endedByBranch) continue;
+    em.writeBack();
     charge();
     if (blk.flow === Flow.LEAVE) b.i32(0).op(Op.return);
     else if (blk.flow === Flow.BRANCH) {
@@ -452,13 +459,7 @@ function branch(em: Emitter, i: Insn, next: number, producer: ReturnType<typeof 
   };
   /** `body(miss)` with the handler as its way out. */
   const orHandler = (body: (miss: number) => void): true => {
-    const done = b.block();
-    const miss = b.block();
-    body(miss);
-    b.br(done);
-    b.end();
-    slow();
-    b.end();
+    em.fastOrSlow(body, slow);
     return true;
   };
   const jcc = (t: number): boolean => {

@@ -34,9 +34,11 @@ export const enum L {
   T = 10,
   /** The carry into ADC and SBB. */
   CIN = 11,
+  /** EAX to EDI while a block has them in locals (`Emitter.reg`): R0 + n. */
+  R0 = 12,
 }
-/** Locals after the three parameters (O to CIN). */
-export const LOCALS = 9;
+/** Locals after the three parameters (O to CIN, and the eight registers). */
+export const LOCALS = 17;
 
 /** Function indices: the import `h`, then the flag readers the module defines (compile.ts flagBodies, in this order). */
 export const enum F {
@@ -70,6 +72,31 @@ function plain32(i: Insn): boolean {
   return i.opsize === 4;
 }
 
+/**
+ * The registers an instruction with a memory operand loads into (its
+ * fast path writes them below the top level): a guess that is only about
+ * speed, since `precache` merely brings registers into locals early.
+ */
+function loadDestinations(i: Insn): number[] {
+  const op = i.op;
+  const alu = op < 0x40 && (op & 7) >= 2 && (op & 7) <= 3;
+  if (
+    op === 0x8b ||
+    op === 0x1b6 ||
+    op === 0x1b7 ||
+    op === 0x1be ||
+    op === 0x1bf ||
+    op === 0x1af ||
+    op === 0x69 ||
+    op === 0x6b ||
+    (alu && op & 1)
+  )
+    return [i.reg];
+  if (op === 0x8a || (alu && !(op & 1))) return [i.reg & 3];
+  if (op === 0xa1) return [0];
+  return [];
+}
+
 export class Emitter {
   constructor(
     readonly b: Body,
@@ -83,15 +110,91 @@ export class Emitter {
 
   // --- registers and slots ------------------------------------------------
 
+  /*
+   * Inside a block, the registers it uses live in locals (R0 + n), so that
+   * a value one instruction computes reaches the next without a store and
+   * a load through the arena (V8 keeps locals in machine registers).
+   * `cached`: the registers whose local holds the value on every path
+   * through the code emitted so far; `dirty`: those whose local may differ
+   * from the arena. A register enters `cached` where it is first read or
+   * written at the block's top level (not inside a fast path's or a
+   * condition's construct: the local would hold it on one path only);
+   * below the top level an uncached register is read and written in the
+   * arena. Dirty registers go back to the arena before every handler call
+   * (which reloads the cached ones after it: a handler may change any
+   * register) and where the block ends (`writeBack`).
+   */
+  private cached = 0;
+  private dirty = 0;
+  private top = 0;
+  /** Registers written (in a local or the arena) since `fastOrSlow` started counting. */
+  private written = 0;
+  /** The registers a handler called here may change (`fastOrSlow`), all of them elsewhere. */
+  private reloadMask = 0xff;
+
+  /** A block's code starts here: no register in a local yet. */
+  enterBlock(): void {
+    this.cached = 0;
+    this.dirty = 0;
+    this.top = this.b.nesting;
+  }
+
+  /** The dirty registers into the arena (where control leaves the block, or before a handler). */
+  writeBack(): void {
+    for (let n = 0; n < 8; n++)
+      if (this.dirty & (1 << n))
+        this.b
+          .i32(0)
+          .get(L.R0 + n)
+          .mem(Op.i32_store, this.at.regs + 4 * n);
+    if (this.b.nesting === this.top) this.dirty = 0;
+  }
+
+  /** After a handler: the cached registers it may have changed from the arena again. */
+  private reload(): void {
+    for (let n = 0; n < 8; n++)
+      if (this.cached & this.reloadMask & (1 << n))
+        this.b
+          .i32(0)
+          .mem(Op.i32_load, this.at.regs + 4 * n)
+          .set(L.R0 + n);
+  }
+
+  /**
+   * Register n into its local here, at the top level, if it is not there:
+   * a fast path that writes it then writes the local (see `loadDestinations`).
+   */
+  precache(n: number): void {
+    if (this.cached & (1 << n) || this.b.nesting !== this.top) return;
+    this.reg(n).b.op(Op.drop);
+  }
+
   reg(n: number): this {
-    this.b.i32(0).mem(Op.i32_load, this.at.regs + 4 * n);
+    const bit = 1 << n;
+    if (this.cached & bit) this.b.get(L.R0 + n);
+    else if (this.b.nesting === this.top) {
+      this.b
+        .i32(0)
+        .mem(Op.i32_load, this.at.regs + 4 * n)
+        .tee(L.R0 + n);
+      this.cached |= bit;
+    } else this.b.i32(0).mem(Op.i32_load, this.at.regs + 4 * n);
     return this;
   }
   /** Store the value that `value` pushes into register n. */
   setReg(n: number, value: () => void): this {
-    this.b.i32(0);
-    value();
-    this.b.mem(Op.i32_store, this.at.regs + 4 * n);
+    const bit = 1 << n;
+    this.written |= bit;
+    if (this.cached & bit || this.b.nesting === this.top) {
+      value();
+      this.b.set(L.R0 + n);
+      this.cached |= bit;
+      this.dirty |= bit;
+    } else {
+      this.b.i32(0);
+      value();
+      this.b.mem(Op.i32_store, this.at.regs + 4 * n);
+    }
     return this;
   }
   slot(s: Slot): this {
@@ -233,7 +336,12 @@ export class Emitter {
 
   /** Instruction k's handler, through the import `h`; its answer (blockExit) is left on the stack. */
   callHandler(k: number): this {
+    this.writeBack();
     this.b.i32(k).get(L.B).call(F.HANDLER);
+    // At the top level the locals are simply forgotten (a register used again is loaded again);
+    // below it they must hold the registers on this path too.
+    if (this.b.nesting === this.top) this.cached = 0;
+    else this.reload();
     return this;
   }
 
@@ -247,16 +355,35 @@ export class Emitter {
    * address in P; otherwise `slow` (the handler call) runs.
    */
   private access(seg: number, size: number, write: boolean, offset: () => void, fast: () => void, slow: () => void): void {
+    // The offset first, where the registers it adds may come from (and go into) locals.
+    offset();
+    this.b.set(L.O);
+    this.fastOrSlow((miss) => {
+      this.guard(seg, size, write, miss);
+      fast();
+    }, slow);
+  }
+
+  /**
+   * `fast(miss)`, or where it branches to `miss`, `slow`: the handler, which
+   * runs the whole instruction and so changes at most the registers the
+   * fast path writes (after it, only those are reloaded into locals).
+   */
+  fastOrSlow(fast: (miss: number) => void, slow: () => void): void {
     const b = this.b;
     const done = b.block();
     const miss = b.block();
-    offset();
-    b.set(L.O);
-    this.guard(seg, size, write, miss);
-    fast();
+    const outer = this.written;
+    this.written = 0;
+    fast(miss);
+    const written = this.written;
+    this.written |= outer;
     b.br(done);
     b.end();
+    const mask = this.reloadMask;
+    this.reloadMask = written;
     slow();
+    this.reloadMask = mask;
     b.end();
   }
 
@@ -315,6 +442,7 @@ export class Emitter {
     const op = i.op;
     const mem = i.adsize === 4 && i.mod !== 3;
     const offset = () => this.ea(i);
+    if (mem) for (const n of loadDestinations(i)) this.precache(n);
 
     // Moves of 8- and 16-bit operands.
     if (!(i.prefixes & (Pfx.REP | Pfx.REPNE))) {
@@ -365,7 +493,7 @@ export class Emitter {
         this.reg(i.rm);
         if (op === 0xc1) b.i32(i.imm & 31);
         else if (op === 0xd1) b.i32(1);
-        else b.i32(0).mem(Op.i32_load8_u, this.at.regs + reg8(1));
+        else this.sized(1, 1);
         b.op(i.reg === 0 ? Op.i32_rotl : Op.i32_rotr);
       });
       return true;
@@ -750,15 +878,41 @@ export class Emitter {
 
   /** A register's value of `size` bytes (for 1, `n` is the ModRM register number). */
   private sized(n: number, size: number): this {
-    if (size === 4) this.reg(n);
-    else if (size === 2) this.b.i32(0).mem(Op.i32_load16_u, this.at.regs + (n << 2));
-    else this.b.i32(0).mem(Op.i32_load8_u, this.at.regs + reg8(n));
+    if (size === 4) return this.reg(n);
+    // A 16-bit register is the low half of n; an 8-bit one (ModRM number n) a byte of n & 3.
+    const r = size === 2 ? n : n & 3;
+    if (!(this.cached & (1 << r)) && this.b.nesting !== this.top) {
+      if (size === 2) this.b.i32(0).mem(Op.i32_load16_u, this.at.regs + (n << 2));
+      else this.b.i32(0).mem(Op.i32_load8_u, this.at.regs + reg8(n));
+      return this;
+    }
+    this.reg(r);
+    if (size === 1 && n >= 4) this.b.i32(8).op(Op.i32_shr_u);
+    this.b.i32(size === 2 ? 0xffff : 0xff).op(Op.i32_and);
     return this;
   }
   private setSized(n: number, size: number, value: () => void): void {
-    this.b.i32(0);
-    value();
-    this.b.mem(size === 4 ? Op.i32_store : size === 2 ? Op.i32_store16 : Op.i32_store8, this.at.regs + (size === 1 ? reg8(n) : n << 2));
+    if (size === 4) {
+      this.setReg(n, value);
+      return;
+    }
+    const r = size === 2 ? n : n & 3;
+    if (!(this.cached & (1 << r)) && this.b.nesting !== this.top) {
+      this.written |= 1 << r;
+      this.b.i32(0);
+      value();
+      this.b.mem(size === 2 ? Op.i32_store16 : Op.i32_store8, this.at.regs + (size === 1 ? reg8(n) : n << 2));
+      return;
+    }
+    // The other bits of the register stay: (r & ~mask) | (value & mask) << shift.
+    const shift = size === 1 && n >= 4 ? 8 : 0;
+    const mask = (size === 2 ? 0xffff : 0xff) << shift;
+    this.setReg(r, () => {
+      this.reg(r).b.i32(~mask).op(Op.i32_and);
+      value();
+      if (shift) this.b.i32(shift).op(Op.i32_shl);
+      this.b.i32(mask).op(Op.i32_and).op(Op.i32_or);
+    });
   }
 
   /**
@@ -780,11 +934,7 @@ export class Emitter {
     const count = op === 0xc0 || op === 0xc1 ? i.imm & 31 : 1;
     if (!byCl && count === 0) return true;
     if (byCl) {
-      b.i32(0)
-        .mem(Op.i32_load8_u, this.at.regs + reg8(1))
-        .i32(31)
-        .op(Op.i32_and)
-        .tee(L.O);
+      this.sized(1, 1).b.i32(31).op(Op.i32_and).tee(L.O);
       b.if();
     }
     this.sized(i.rm, size);
@@ -889,18 +1039,14 @@ export class Emitter {
    */
   stackAccess(write: boolean, fast: () => void, slow: () => void, from = 4): void {
     const b = this.b;
-    const done = b.block();
-    const miss = b.block();
-    if (!this.flat) this.slot(Slot.SSBIG).b.op(Op.i32_eqz).brIf(miss);
     this.reg(from);
     if (write) b.i32(4).op(Op.i32_sub);
     b.set(L.O);
-    this.guard(2, 4, write, miss);
-    fast();
-    b.br(done);
-    b.end();
-    slow();
-    b.end();
+    this.fastOrSlow((miss) => {
+      if (!this.flat) this.slot(Slot.SSBIG).b.op(Op.i32_eqz).brIf(miss);
+      this.guard(2, 4, write, miss);
+      fast();
+    }, slow);
   }
 
   // --- conditions ----------------------------------------------------------

@@ -143,6 +143,11 @@ export class Body {
   readonly bytes = new Bytes();
   private level = 0;
 
+  /** How many constructs (block, loop, if) are open here. */
+  get nesting(): number {
+    return this.level;
+  }
+
   op(...ops: number[]): this {
     for (const o of ops) this.bytes.push(o);
     return this;

@@ -357,14 +357,16 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
  * region, inside WebAssembly (chain.ts): EIP = B + LABEL is translated as
  * the dispatcher's `follow` translates it, looked up in the chain cache,
  * and on a hit the target is left for the trampoline, which calls the
- * region there as the dispatcher would. On a miss this falls through (to
- * the return to the dispatcher).
+ * region there as the dispatcher would. Without an entry the region
+ * returns to the dispatcher; where the translation fails this falls
+ * through (to the return that goes through `follow`).
  */
 function chain(em: Emitter, mode: number): void {
   const b = em.b;
   const at = em.at;
   const need = em.rd;
   const miss = b.block();
+  const absent = b.block();
   // T = EIP; past the CS limit, the dispatcher (and the interpreter) take it.
   b.get(L.B).get(L.LABEL).op(Op.i32_add).tee(L.T);
   em.pastCsLimit(miss);
@@ -391,7 +393,7 @@ function chain(em: Emitter, mode: number): void {
     .i32(3)
     .op(Op.i32_shl);
   b.i32(at.chains.cache).op(Op.i32_add).tee(L.A);
-  b.mem(Op.i32_load, 0).get(L.P).op(Op.i32_ne).brIf(miss);
+  b.mem(Op.i32_load, 0).get(L.P).op(Op.i32_ne).brIf(absent);
   b.get(L.A)
     .mem(Op.i32_load, 4)
     .tee(L.E)
@@ -399,7 +401,7 @@ function chain(em: Emitter, mode: number): void {
     .op(Op.i32_and)
     .i32(mode + 1)
     .op(Op.i32_ne)
-    .brIf(miss);
+    .brIf(absent);
   // The trampoline calls run(label = O, base = BB, tlb) of the region at table index E >> MODE_BITS.
   const t = at.chains.target;
   b.i32(0).get(L.O).mem(Op.i32_store, t);
@@ -412,6 +414,11 @@ function chain(em: Emitter, mode: number): void {
     .op(Op.i32_shr_u)
     .mem(Op.i32_store, t + 8);
   b.i32(CHAINED).op(Op.return);
+  b.end();
+  // No entry: the target is almost always code that is not compiled (or
+  // one whose entry a collision replaced), which the dispatcher finds
+  // itself; the engine's `follow` would look in vain first.
+  b.i32(0).op(Op.return);
   b.end();
 }
 

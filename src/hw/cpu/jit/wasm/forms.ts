@@ -121,8 +121,10 @@ export class Emitter {
    * condition's construct: the local would hold it on one path only);
    * below the top level an uncached register is read and written in the
    * arena. Dirty registers go back to the arena before every handler call
-   * (which reloads the cached ones after it: a handler may change any
-   * register) and where the block ends (`writeBack`).
+   * and where the block ends (`writeBack`). After a handler call at the top
+   * level the locals are forgotten; after one on a slow path (`fastOrSlow`)
+   * the cached registers its fast path writes are reloaded, so that the
+   * locals hold them on both paths where the two join.
    */
   private cached = 0;
   private dirty = 0;
@@ -147,17 +149,28 @@ export class Emitter {
           .i32(0)
           .get(L.R0 + n)
           .mem(Op.i32_store, this.at.regs + 4 * n);
-    if (this.b.nesting === this.top) this.dirty = 0;
+    if (this.atTop()) this.dirty = 0;
+  }
+
+  /** At the block's top level: no construct of a form is open. */
+  private atTop(): boolean {
+    return this.b.nesting === this.top;
+  }
+
+  /** Register r is read and written through its local here (it is cached, or enters the cache here). */
+  private inLocal(r: number): boolean {
+    return (this.cached & (1 << r)) !== 0 || this.atTop();
+  }
+
+  /** Push register n's value from the arena. */
+  private arenaReg(n: number): this {
+    this.b.i32(0).mem(Op.i32_load, this.at.regs + 4 * n);
+    return this;
   }
 
   /** After a handler: the cached registers it may have changed from the arena again. */
   private reload(): void {
-    for (let n = 0; n < 8; n++)
-      if (this.cached & this.reloadMask & (1 << n))
-        this.b
-          .i32(0)
-          .mem(Op.i32_load, this.at.regs + 4 * n)
-          .set(L.R0 + n);
+    for (let n = 0; n < 8; n++) if (this.cached & this.reloadMask & (1 << n)) this.arenaReg(n).b.set(L.R0 + n);
   }
 
   /**
@@ -165,27 +178,25 @@ export class Emitter {
    * a fast path that writes it then writes the local (see `loadDestinations`).
    */
   precache(n: number): void {
-    if (this.cached & (1 << n) || this.b.nesting !== this.top) return;
-    this.reg(n).b.op(Op.drop);
+    if (this.cached & (1 << n) || !this.atTop()) return;
+    this.arenaReg(n).b.set(L.R0 + n);
+    this.cached |= 1 << n;
   }
 
   reg(n: number): this {
     const bit = 1 << n;
     if (this.cached & bit) this.b.get(L.R0 + n);
-    else if (this.b.nesting === this.top) {
-      this.b
-        .i32(0)
-        .mem(Op.i32_load, this.at.regs + 4 * n)
-        .tee(L.R0 + n);
+    else if (this.atTop()) {
+      this.arenaReg(n).b.tee(L.R0 + n);
       this.cached |= bit;
-    } else this.b.i32(0).mem(Op.i32_load, this.at.regs + 4 * n);
+    } else this.arenaReg(n);
     return this;
   }
   /** Store the value that `value` pushes into register n. */
   setReg(n: number, value: () => void): this {
     const bit = 1 << n;
     this.written |= bit;
-    if (this.cached & bit || this.b.nesting === this.top) {
+    if (this.inLocal(n)) {
       value();
       this.b.set(L.R0 + n);
       this.cached |= bit;
@@ -340,7 +351,7 @@ export class Emitter {
     this.b.i32(k).get(L.B).call(F.HANDLER);
     // At the top level the locals are simply forgotten (a register used again is loaded again);
     // below it they must hold the registers on this path too.
-    if (this.b.nesting === this.top) this.cached = 0;
+    if (this.atTop()) this.cached = 0;
     else this.reload();
     return this;
   }
@@ -881,7 +892,7 @@ export class Emitter {
     if (size === 4) return this.reg(n);
     // A 16-bit register is the low half of n; an 8-bit one (ModRM number n) a byte of n & 3.
     const r = size === 2 ? n : n & 3;
-    if (!(this.cached & (1 << r)) && this.b.nesting !== this.top) {
+    if (!this.inLocal(r)) {
       if (size === 2) this.b.i32(0).mem(Op.i32_load16_u, this.at.regs + (n << 2));
       else this.b.i32(0).mem(Op.i32_load8_u, this.at.regs + reg8(n));
       return this;
@@ -897,7 +908,7 @@ export class Emitter {
       return;
     }
     const r = size === 2 ? n : n & 3;
-    if (!(this.cached & (1 << r)) && this.b.nesting !== this.top) {
+    if (!this.inLocal(r)) {
       this.written |= 1 << r;
       this.b.i32(0);
       value();

@@ -65,7 +65,25 @@ export class PcBus implements CpuBus {
     if (base < this.ram.length && !(base >= this.holeStart && end <= this.holeEnd)) {
       throw new Error(`MMIO range of ${device.name} at 0x${base.toString(16)} lies in RAM`);
     }
+    if (base < this.romEnd && this.romStart < end) {
+      throw new Error(`MMIO range of ${device.name} at 0x${base.toString(16)} overlaps the read-only copy in RAM`);
+    }
     this.mmio.push({ base, end, device, cycles });
+  }
+
+  /**
+   * Keep `bytes` in the RAM array at `base` (inside the hole), read-only:
+   * the processor then reads and fetches them as memory, while writes still
+   * go to the MMIO space. They must be what an MMIO read there returns.
+   */
+  keepReadOnly(base: number, bytes: Uint8Array): void {
+    const end = base + bytes.length;
+    if (base < this.holeStart || end > this.holeEnd || end > this.ram.length) {
+      throw new Error(`a read-only copy at 0x${base.toString(16)}+0x${bytes.length.toString(16)} must lie in the hole, inside the RAM array`);
+    }
+    this.ram.set(bytes, base);
+    this.romStart = base;
+    this.romEnd = end;
   }
 
   ioRead(port: number, size: AccessSize): number {

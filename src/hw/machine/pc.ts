@@ -29,6 +29,9 @@ import { DebugConsole, type OutputSink } from "./debugcon.js";
 import { DebugExit } from "./debugexit.js";
 import { PcBus, Rom } from "./pc-bus.js";
 
+/** Where the option ROMs and the BIOS would be, below 1 MiB. */
+const OPEN_BUS_START = 0xc0000;
+
 export interface IsaConfig {
   /** COM1's transmitted bytes. */
   serialOutput: (byte: number) => void;
@@ -87,11 +90,13 @@ export class Pc {
       this.bus.attach(new Rom(rom, [0x100000 - rom.length, 0x100000000 - rom.length], "bios"));
       // The copy below 1 MiB is also kept in the RAM array, read-only, so
       // that the processor can fetch and read it as memory (and compile it).
-      if (this.bus.ram.length >= 0x100000) {
-        this.bus.ram.set(rom, 0x100000 - rom.length);
-        this.bus.romStart = 0x100000 - rom.length;
-        this.bus.romEnd = 0x100000;
-      }
+      if (this.bus.ram.length >= 0x100000) this.bus.keepReadOnly(0x100000 - rom.length, rom);
+    } else if (this.bus.ram.length >= 0x100000) {
+      // No BIOS: nothing answers at 0xc0000-0xfffff, which reads as all
+      // ones. Kept as memory too, because Linux scans it (DMI, the MP
+      // table: 86,000 reads while booting), and compiled code leaves its
+      // region for every MMIO read.
+      this.bus.keepReadOnly(OPEN_BUS_START, new Uint8Array(0x100000 - OPEN_BUS_START).fill(0xff));
     }
     if (config.isa) {
       const isa = config.isa;

@@ -79,7 +79,9 @@ export class PcBus implements CpuBus {
   keepReadOnly(base: number, bytes: Uint8Array): void {
     const end = base + bytes.length;
     if (base < this.holeStart || end > this.holeEnd || end > this.ram.length) {
-      throw new Error(`a read-only copy at 0x${base.toString(16)}+0x${bytes.length.toString(16)} must lie in the hole, inside the RAM array`);
+      throw new Error(
+        `a read-only copy at 0x${base.toString(16)}+0x${bytes.length.toString(16)} must lie in the hole, inside the RAM array`,
+      );
     }
     this.ram.set(bytes, base);
     this.romStart = base;

@@ -31,7 +31,6 @@ import { IF, RF, TF } from "../flags.js";
 import type { Insn } from "../insn.js";
 import { Interpreter, type InterruptSource } from "../interpreter.js";
 import { raise } from "../interrupts.js";
-import type { Handler } from "../ops/table.js";
 import { compileRegion } from "./codegen.js";
 import type { RegionCode } from "./ledger.js";
 import { MODES, Mode, modeOf } from "./mode.js";
@@ -66,7 +65,6 @@ class Site implements ThreadedBlock {
    */
   built = Built.NOT_YET;
   insns: readonly Insn[] = NO_INSNS;
-  handlers: readonly Handler[] = NO_HANDLERS;
   endsWithRep = false;
   readsEip = false;
   /**
@@ -91,7 +89,6 @@ const enum Built {
   NONE = 2,
 }
 const NO_INSNS: readonly Insn[] = [];
-const NO_HANDLERS: readonly Handler[] = [];
 
 class CodePage {
   /** By mode (mode.ts), then by offset. */
@@ -381,7 +378,6 @@ export class BlockEngine {
         site.built = block === null ? Built.NONE : Built.YES;
         if (block !== null) {
           site.insns = block.insns;
-          site.handlers = block.handlers;
           site.endsWithRep = block.endsWithRep;
           site.readsEip = block.readsEip;
         }

@@ -22,13 +22,12 @@ import { ABANDON, CpuFault } from "../fault.js";
 import { type Insn, readsInsnEip } from "../insn.js";
 import { raise } from "../interrupts.js";
 import { HANDLERS } from "../ops/index.js";
-import type { Handler } from "../ops/table.js";
 import { Flow, flowOf, isRepString } from "./flow.js";
 import type { PageCode } from "./region.js";
 
 export interface ThreadedBlock {
+  /** Its instructions (their handlers are found by opcode: an array per block would be one more to miss in the cache). */
   readonly insns: readonly Insn[];
-  readonly handlers: readonly Handler[];
   /** The last instruction is a repeated string instruction (it runs with `compiledAccess` off: see codegen.ts). */
   readonly endsWithRep: boolean;
   /** Some instruction's handler reads `insn.eip`. */
@@ -42,18 +41,16 @@ export interface ThreadedBlock {
  */
 export function threadedBlock(code: PageCode, start: number, maxBlock: number): ThreadedBlock | null {
   const insns: Insn[] = [];
-  const handlers: Handler[] = [];
   let off = start;
   while (insns.length < maxBlock && off < 0x1000) {
     const i = code.at(off);
     if (i === null) break;
     insns.push(i);
-    handlers.push(HANDLERS[i.op]);
     off += i.len;
     if (flowOf(i) !== Flow.NEXT) break;
   }
   if (insns.length === 0) return null;
-  return { insns, handlers, endsWithRep: isRepString(insns[insns.length - 1]), readsEip: insns.some(readsInsnEip) };
+  return { insns, endsWithRep: isRepString(insns[insns.length - 1]), readsEip: insns.some(readsInsnEip) };
 }
 
 /** Runs threaded blocks for a block engine. */
@@ -70,7 +67,7 @@ export class ThreadedRunner {
   run(b: ThreadedBlock): ExitReason | null | typeof ABANDON {
     const cpu = this.cpu;
     const insns = b.insns;
-    const handlers = b.handlers;
+    const handlers = HANDLERS;
     const n = insns.length;
     // A repeated string instruction (always last) runs with compiledAccess off: its bulk paths
     // store without per-access checks, and report devices and code stores through blockExit.
@@ -86,7 +83,7 @@ export class ThreadedRunner {
         const eip = ((start + i.len) & mask) >>> 0;
         cpu.eip = eip;
         if (j === rep) cpu.compiledAccess = false;
-        handlers[j](cpu, i);
+        handlers[i.op](cpu, i);
         cpu.instructions++;
         cpu.cycles += i.cycles;
         start = eip;

@@ -28,14 +28,16 @@ import { CS } from "../cpu.js";
 import { MAX_INSN_LEN } from "../decoder.js";
 import { ABANDON, CpuFault } from "../fault.js";
 import { IF, RF, TF } from "../flags.js";
-import type { Insn } from "../insn.js";
+import { readsInsnEip } from "../insn.js";
 import { Interpreter, type InterruptSource } from "../interpreter.js";
 import { raise } from "../interrupts.js";
 import { compileRegion } from "./codegen.js";
+import { isRepString } from "./flow.js";
 import type { RegionCode } from "./ledger.js";
 import { MODES, Mode, modeOf } from "./mode.js";
+import { PackedStore } from "./packed.js";
 import { findRegion, MAX_BLOCK, MAX_REGION_JS, MAX_REGION_WASM, PageCode } from "./region.js";
-import { type ThreadedBlock, ThreadedRunner, threadedBlock } from "./threaded.js";
+import { type ThreadedBlock, ThreadedRunner, threadedInsns } from "./threaded.js";
 import { compileRegionWasm } from "./wasm/compile.js";
 import { type Layout, layoutOf } from "./wasm/layout.js";
 
@@ -64,7 +66,9 @@ class Site implements ThreadedBlock {
    * its fields (threaded.ts).
    */
   built = Built.NOT_YET;
-  insns: readonly Insn[] = NO_INSNS;
+  words: Int32Array = NO_WORDS;
+  at = 0;
+  count = 0;
   endsWithRep = false;
   readsEip = false;
   /**
@@ -88,7 +92,7 @@ const enum Built {
   /** No threaded block can start here (its first instruction cannot run from the page). */
   NONE = 2,
 }
-const NO_INSNS: readonly Insn[] = [];
+const NO_WORDS = new Int32Array(0);
 
 class CodePage {
   /** By mode (mode.ts), then by offset. */
@@ -133,6 +137,8 @@ export type Backend = "wasm" | "js";
 export class BlockEngine {
   readonly interpreter: Interpreter;
   private readonly threaded: ThreadedRunner;
+  /** Where threaded blocks keep their instructions. */
+  private readonly packed = new PackedStore();
   /** By physical page (filled up front: fast elements, see DecodeCache). */
   private readonly pages: (CodePage | undefined)[];
   readonly stats: JitStats = {
@@ -212,7 +218,7 @@ export class BlockEngine {
       const code = site?.code ?? null;
       if (code === null && site !== null && site.built === Built.YES) {
         // Not hot yet: a threaded block, if the budget has room for all of it.
-        if (site.insns.length <= budget - steps) {
+        if (site.count <= budget - steps) {
           const result = this.threaded.run(site);
           const taken = this.threaded.taken;
           steps += taken;
@@ -370,16 +376,18 @@ export class BlockEngine {
     if (site.heat < this.hot) {
       site.heat++;
       if (site.built === Built.NOT_YET) {
-        const block = threadedBlock(
+        const insns = threadedInsns(
           new PageCode(this.cpu, this.interpreter.cache, n, this.cpu.eip - off, this.cpu.csBig),
           off,
           this.maxBlock,
         );
-        site.built = block === null ? Built.NONE : Built.YES;
-        if (block !== null) {
-          site.insns = block.insns;
-          site.endsWithRep = block.endsWithRep;
-          site.readsEip = block.readsEip;
+        site.built = insns.length === 0 ? Built.NONE : Built.YES;
+        if (insns.length !== 0) {
+          site.at = this.packed.pack(insns);
+          site.words = this.packed.words;
+          site.count = insns.length;
+          site.endsWithRep = isRepString(insns[insns.length - 1]);
+          site.readsEip = insns.some(readsInsnEip);
         }
       }
       return site;

@@ -12,6 +12,12 @@
  * and the cycles. It may, because it ends where compiled code ends
  * (flow.ts): no instruction inside it can change what those looks test.
  *
+ * A block's instructions are kept packed in 32-bit words, one after
+ * another (packed.ts), and unpacked one at a time into a scratch record:
+ * decoded-instruction objects spread over the heap cost more in cache
+ * misses, in code that runs too seldom to stay in the cache, than the
+ * unpacking does.
+ *
  * Like compiled code it runs with `cpu.compiledAccess` set, so an access
  * to a device or a store over decoded code abandons its instruction to the
  * interpreter. Each instruction is charged as it retires, exactly as the
@@ -19,15 +25,18 @@
  */
 import type { Cpu, ExitReason } from "../cpu.js";
 import { ABANDON, CpuFault } from "../fault.js";
-import { type Insn, readsInsnEip } from "../insn.js";
+import { Insn } from "../insn.js";
 import { raise } from "../interrupts.js";
 import { HANDLERS } from "../ops/index.js";
-import { Flow, flowOf, isRepString } from "./flow.js";
+import { Flow, flowOf } from "./flow.js";
+import { unpackInsn, WORDS } from "./packed.js";
 import type { PageCode } from "./region.js";
 
 export interface ThreadedBlock {
-  /** Its instructions (their handlers are found by opcode: an array per block would be one more to miss in the cache). */
-  readonly insns: readonly Insn[];
+  /** Where its instructions are packed (packed.ts): `count` of them from `at` in `words`. */
+  readonly words: Int32Array;
+  readonly at: number;
+  readonly count: number;
   /** The last instruction is a repeated string instruction (it runs with `compiledAccess` off: see codegen.ts). */
   readonly endsWithRep: boolean;
   /** Some instruction's handler reads `insn.eip`. */
@@ -35,11 +44,11 @@ export interface ThreadedBlock {
 }
 
 /**
- * The block of `code` from offset `start`: up to `maxBlock` instructions,
- * ending after the first that is not Flow.NEXT, or at the page's end.
- * Null when the first instruction cannot run from the page.
+ * The instructions of the block of `code` from offset `start`: up to
+ * `maxBlock`, ending after the first that is not Flow.NEXT, or at the
+ * page's end. Empty when the first instruction cannot run from the page.
  */
-export function threadedBlock(code: PageCode, start: number, maxBlock: number): ThreadedBlock | null {
+export function threadedInsns(code: PageCode, start: number, maxBlock: number): Insn[] {
   const insns: Insn[] = [];
   let off = start;
   while (insns.length < maxBlock && off < 0x1000) {
@@ -49,14 +58,15 @@ export function threadedBlock(code: PageCode, start: number, maxBlock: number): 
     off += i.len;
     if (flowOf(i) !== Flow.NEXT) break;
   }
-  if (insns.length === 0) return null;
-  return { insns, endsWithRep: isRepString(insns[insns.length - 1]), readsEip: insns.some(readsInsnEip) };
+  return insns;
 }
 
 /** Runs threaded blocks for a block engine. */
 export class ThreadedRunner {
   /** Steps the last `run` took (a faulting instruction counts, an abandoned one does not). */
   taken = 0;
+  /** The instruction being run, unpacked. */
+  private readonly insn = new Insn();
 
   constructor(private readonly cpu: Cpu) {}
 
@@ -66,9 +76,10 @@ export class ThreadedRunner {
    */
   run(b: ThreadedBlock): ExitReason | null | typeof ABANDON {
     const cpu = this.cpu;
-    const insns = b.insns;
+    const words = b.words;
     const handlers = HANDLERS;
-    const n = insns.length;
+    const i = this.insn;
+    const n = b.count;
     // A repeated string instruction (always last) runs with compiledAccess off: its bulk paths
     // store without per-access checks, and report devices and code stores through blockExit.
     const rep = b.endsWithRep ? n - 1 : -1;
@@ -77,9 +88,9 @@ export class ThreadedRunner {
     let j = 0;
     cpu.compiledAccess = true;
     try {
-      for (; j < n; j++) {
-        const i = insns[j];
-        if (b.readsEip && readsInsnEip(i)) i.eip = start;
+      for (let at = b.at; j < n; j++, at += WORDS) {
+        unpackInsn(words, at, i);
+        if (b.readsEip) i.eip = start;
         const eip = ((start + i.len) & mask) >>> 0;
         cpu.eip = eip;
         if (j === rep) cpu.compiledAccess = false;

@@ -76,7 +76,7 @@ class Site implements ThreadedBlock {
    * direct branch gives a block two ways on: falling through and the
    * target), by key physical address · MODES + mode, valid while `linked` is
    * the engine's `epoch`. The dispatcher finds them without its page
-   * look-up, whose loads (page, sites by mode, sites by offset) line
+   * look-up, whose loads (sites by page and mode, then by offset) line
    * profiles showed missing the cache in kernel code.
    */
   linked = -1;
@@ -95,8 +95,6 @@ const enum Built {
 const NO_WORDS = new Int32Array(0);
 
 class CodePage {
-  /** By mode (mode.ts), then by offset. */
-  readonly sites: ((Site | undefined)[] | undefined)[] = new Array(MODES).fill(undefined);
   /** Some site has compiled code. */
   compiled = false;
   /** Chain-table indices of the WebAssembly regions compiled from the page (chain.ts). */
@@ -141,6 +139,11 @@ export class BlockEngine {
   private readonly packed = new PackedStore();
   /** By physical page (filled up front: fast elements, see DecodeCache). */
   private readonly pages: (CodePage | undefined)[];
+  /**
+   * Sites by physical page · MODES + mode (mode.ts), then by offset: one
+   * array fewer on the way than through the page (filled up front).
+   */
+  private readonly sites: ((Site | undefined)[] | undefined)[];
   readonly stats: JitStats = {
     regionsCompiled: 0,
     pagesInvalidated: 0,
@@ -169,6 +172,7 @@ export class BlockEngine {
     this.interpreter = new Interpreter(cpu);
     this.threaded = new ThreadedRunner(cpu);
     this.pages = new Array(cpu.codePages.length).fill(undefined);
+    this.sites = new Array(cpu.codePages.length * MODES).fill(undefined);
     this.interpreter.cache.onPageChanged = (page) => this.pageChanged(page);
   }
 
@@ -303,7 +307,7 @@ export class BlockEngine {
   /** Compiled code with a block at CS:EIP (physical address `phys`), if any, without counting heat. */
   private compiledAt(phys: number): RegionCode | null {
     if (!this.pageInCs(phys)) return null;
-    return this.pages[phys >>> 12]?.sites[modeOf(this.cpu)]?.[phys & 0xfff]?.code ?? null;
+    return this.sites[(phys >>> 12) * MODES + modeOf(this.cpu)]?.[phys & 0xfff]?.code ?? null;
   }
 
   /**
@@ -355,15 +359,11 @@ export class BlockEngine {
   /** The site of physical address `phys` in `mode`, made if there is none. */
   private find(phys: number, mode: number): Site {
     const n = phys >>> 12;
-    let page = this.pages[n];
-    if (page === undefined) {
-      page = new CodePage();
-      this.pages[n] = page;
-    }
-    let sites = page.sites[mode];
+    let sites = this.sites[n * MODES + mode];
     if (sites === undefined) {
       sites = new Array(0x1000).fill(undefined);
-      page.sites[mode] = sites;
+      this.sites[n * MODES + mode] = sites;
+      this.pages[n] ??= new CodePage();
     }
     return (sites[phys & 0xfff] ??= new Site());
   }
@@ -405,7 +405,7 @@ export class BlockEngine {
   private compile(n: number, off: number, mode: number): void {
     const cpu = this.cpu;
     const page = this.pages[n] as CodePage;
-    const sites = page.sites[mode] as (Site | undefined)[];
+    const sites = this.sites[n * MODES + mode] as (Site | undefined)[];
     const site = sites[off] as Site;
     const maxRegion = this.layout ? MAX_REGION_WASM : MAX_REGION_JS;
     const reached = (t: number): boolean => (sites[t]?.heat ?? 0) !== 0;
@@ -443,6 +443,6 @@ export class BlockEngine {
       this.stats.pagesInvalidated++;
       this.cpu.blockExit = true;
     }
-    page.sites.fill(undefined);
+    this.sites.fill(undefined, n * MODES, (n + 1) * MODES);
   }
 }

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PROFILES } from "../../../src/hw/cost/profiles.js";
 import { decode } from "../../../src/hw/cpu/decoder.js";
 import { CpuFault } from "../../../src/hw/cpu/fault.js";
 import { Insn } from "../../../src/hw/cpu/insn.js";
@@ -78,4 +79,15 @@ test("a block that does not fit in the current chunk goes into a new one; the ol
   assert.equal(out.imm, last / WORDS);
   unpackInsn(store.words, 0, out);
   assert.equal(out.imm, last / WORDS + 1);
+});
+
+test("every cost profile charges whole, non-negative cycles, which a packed instruction holds", () => {
+  for (const p of Object.values(PROFILES)) {
+    for (const [name, cycles] of [...Object.entries(p.instructions), ...Object.entries(p.events)] as [string, number][]) {
+      assert.ok(Number.isInteger(cycles) && cycles >= 0, `${p.name}: ${name} costs ${cycles}`);
+    }
+  }
+  const i = new Insn();
+  i.cycles = 2.5;
+  assert.throws(() => new PackedStore().pack([i]), /out of range/);
 });

@@ -91,7 +91,9 @@ export function flagUse(i: Insn): FlagUse {
   const f = aluForm(i);
   if (f) return ALU32[f.op] === undefined ? FlagUse.READS : FlagUse.WRITES;
   if ((op === 0x85 && i.mod === 3) || op === 0xa9 || (op === 0x84 && i.mod === 3)) return FlagUse.WRITES;
-  if (op >= 0x40 && op <= 0x4f) return FlagUse.READS; // INC/DEC keep CF: the previous state must be recorded
+  // INC/DEC keep CF and write the rest: the flags before them are live exactly when those after
+  // are (conservatively all of them); where none are, nothing needs their record or CF's.
+  if (op >= 0x40 && op <= 0x4f) return FlagUse.NONE;
   // IMUL sets CF, OF and AF and records SF, ZF, PF from its result (muldiv.ts); a shift by a
   // count that is not 0 sets CF and OF, clears AF and records the rest (shift.ts).
   if (op === 0x1af || op === 0x69 || op === 0x6b) return FlagUse.WRITES;
@@ -321,7 +323,7 @@ export function inlineForm(i: Insn, flagsLive: boolean): string | null {
   if (op >= 0x40 && op <= 0x4f) {
     const n = op & 7;
     const dec = op >= 0x48;
-    return `a = r[${n}] >>> 0; res = (a ${dec ? "-" : "+"} 1) >>> 0; r[${n}] = res; lazyIncDec(cpu, a, res, 4, ${dec});`;
+    return `a = r[${n}] >>> 0; res = (a ${dec ? "-" : "+"} 1) >>> 0; r[${n}] = res;${flagsLive ? ` lazyIncDec(cpu, a, res, 4, ${dec});` : ""}`;
   }
   if (op === 0x89 && i.mod === 3) return `r[${i.rm}] = r[${i.reg}];`;
   if (op === 0x8b && i.mod === 3) return `r[${i.reg}] = r[${i.rm}];`;

@@ -731,7 +731,7 @@ export class Emitter {
         .op(dec ? Op.i32_sub : Op.i32_add)
         .set(L.RES);
       this.setReg(n, () => b.get(L.RES));
-      this.incDecFlags(dec);
+      if (flagsLive) this.incDecFlags(dec);
       return true;
     }
     if (op === 0x89 && i.mod === 3) {

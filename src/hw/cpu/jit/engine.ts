@@ -28,16 +28,14 @@ import { CS } from "../cpu.js";
 import { MAX_INSN_LEN } from "../decoder.js";
 import { ABANDON, CpuFault } from "../fault.js";
 import { IF, RF, TF } from "../flags.js";
-import { readsInsnEip } from "../insn.js";
 import { Interpreter, type InterruptSource } from "../interpreter.js";
 import { raise } from "../interrupts.js";
 import { compileRegion } from "./codegen.js";
-import { isRepString } from "./flow.js";
 import type { RegionCode } from "./ledger.js";
 import { MODES, Mode, modeOf } from "./mode.js";
 import { PackedStore } from "./packed.js";
 import { findRegion, MAX_BLOCK, MAX_REGION_JS, MAX_REGION_WASM, PageCode } from "./region.js";
-import { type ThreadedBlock, ThreadedRunner, threadedInsns } from "./threaded.js";
+import { type ThreadedBlock, ThreadedRunner, threadedBlock } from "./threaded.js";
 import { compileRegionWasm } from "./wasm/compile.js";
 import { type Layout, layoutOf } from "./wasm/layout.js";
 
@@ -50,6 +48,10 @@ import { type Layout, layoutOf } from "./wasm/layout.js";
 const HOT = 1_000;
 /** Entries in the dispatcher's cache of recent sites (a power of two). */
 const RECENT = 4096;
+/** A site's key: its physical address and mode in one number (successor links, the recent-site cache). */
+function siteKey(phys: number, mode: number): number {
+  return phys * MODES + mode;
+}
 /** Heat of an offset whose instruction cannot be compiled. */
 const NEVER = -1;
 
@@ -340,7 +342,7 @@ export class BlockEngine {
   private siteAt(phys: number): Site | null {
     if (!this.pageInCs(phys)) return null;
     const mode = modeOf(this.cpu);
-    const key = phys * MODES + mode;
+    const key = siteKey(phys, mode);
     const slot = (phys ^ (phys >>> 12) ^ mode) & (RECENT - 1);
     let site = this.recentKeys[slot] === key ? (this.recentSites[slot] as Site) : undefined;
     if (site === undefined) {
@@ -355,7 +357,7 @@ export class BlockEngine {
   private successor(from: Site, phys: number): Site | null {
     if (!this.pageInCs(phys)) return null;
     const mode = modeOf(this.cpu);
-    const key = phys * MODES + mode;
+    const key = siteKey(phys, mode);
     if (from.linked === this.epoch) {
       if (from.key0 === key) return this.visit(from.next0 as Site, phys);
       if (from.key1 === key) return this.visit(from.next1 as Site, phys);
@@ -396,18 +398,19 @@ export class BlockEngine {
     if (site.heat < this.hot) {
       site.heat++;
       if (site.built === Built.NOT_YET) {
-        const insns = threadedInsns(
+        const block = threadedBlock(
           new PageCode(this.cpu, this.interpreter.cache, n, this.cpu.eip - off, this.cpu.csBig),
           off,
           this.maxBlock,
+          this.packed,
         );
-        site.built = insns.length === 0 ? Built.NONE : Built.YES;
-        if (insns.length !== 0) {
-          site.at = this.packed.pack(insns);
-          site.words = this.packed.words;
-          site.count = insns.length;
-          site.endsWithRep = isRepString(insns[insns.length - 1]);
-          site.readsEip = insns.some(readsInsnEip);
+        site.built = block === null ? Built.NONE : Built.YES;
+        if (block !== null) {
+          site.words = block.words;
+          site.at = block.at;
+          site.count = block.count;
+          site.endsWithRep = block.endsWithRep;
+          site.readsEip = block.readsEip;
         }
       }
       return site;
@@ -465,7 +468,7 @@ export class BlockEngine {
     }
     this.sites.fill(undefined, n * MODES, (n + 1) * MODES);
     for (let k = 0; k < RECENT; k++) {
-      if (Math.floor(this.recentKeys[k] / (MODES * 0x1000)) === n) {
+      if (this.recentKeys[k] >= siteKey(n * 0x1000, 0) && this.recentKeys[k] < siteKey((n + 1) * 0x1000, 0)) {
         this.recentKeys[k] = -1;
         this.recentSites[k] = undefined;
       }

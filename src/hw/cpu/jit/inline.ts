@@ -91,7 +91,7 @@ export function flagUse(i: Insn): FlagUse {
   const op = i.op;
   const f = aluForm(i);
   if (f) return ALU32[f.op] === undefined ? FlagUse.READS : FlagUse.WRITES;
-  if ((op === 0x85 && i.mod === 3) || op === 0xa9 || (op === 0x84 && i.mod === 3)) return FlagUse.WRITES;
+  if ((op === 0x85 && i.mod === 3) || op === 0xa9) return FlagUse.WRITES;
   // INC/DEC keep CF and write the rest: the flags before them are live exactly when those after
   // are (conservatively all of them); where none are, nothing needs their record or CF's.
   if (op >= 0x40 && op <= 0x4f) return FlagUse.NONE;

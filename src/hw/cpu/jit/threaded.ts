@@ -25,11 +25,11 @@
  */
 import type { Cpu, ExitReason } from "../cpu.js";
 import { ABANDON, CpuFault } from "../fault.js";
-import { Insn } from "../insn.js";
+import { Insn, readsInsnEip } from "../insn.js";
 import { raise } from "../interrupts.js";
 import { HANDLERS } from "../ops/index.js";
-import { Flow, flowOf } from "./flow.js";
-import { unpackInsn, WORDS } from "./packed.js";
+import { Flow, flowOf, isRepString } from "./flow.js";
+import { type PackedStore, unpackInsn, WORDS } from "./packed.js";
 import type { PageCode } from "./region.js";
 
 export interface ThreadedBlock {
@@ -44,11 +44,12 @@ export interface ThreadedBlock {
 }
 
 /**
- * The instructions of the block of `code` from offset `start`: up to
- * `maxBlock`, ending after the first that is not Flow.NEXT, or at the
- * page's end. Empty when the first instruction cannot run from the page.
+ * The block of `code` from offset `start`, packed into `store`: up to
+ * `maxBlock` instructions, ending after the first that is not Flow.NEXT,
+ * or at the page's end. Null when the first instruction cannot run from
+ * the page.
  */
-export function threadedInsns(code: PageCode, start: number, maxBlock: number): Insn[] {
+export function threadedBlock(code: PageCode, start: number, maxBlock: number, store: PackedStore): ThreadedBlock | null {
   const insns: Insn[] = [];
   let off = start;
   while (insns.length < maxBlock && off < 0x1000) {
@@ -58,7 +59,15 @@ export function threadedInsns(code: PageCode, start: number, maxBlock: number): 
     off += i.len;
     if (flowOf(i) !== Flow.NEXT) break;
   }
-  return insns;
+  if (insns.length === 0) return null;
+  const at = store.pack(insns);
+  return {
+    words: store.words,
+    at,
+    count: insns.length,
+    endsWithRep: isRepString(insns[insns.length - 1]),
+    readsEip: insns.some(readsInsnEip),
+  };
 }
 
 /** Runs threaded blocks for a block engine. */

@@ -14,6 +14,7 @@ import { DS, ES, SS } from "../../cpu.js";
 import { AF, ARITH, CF, DF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import { type Insn, Pfx } from "../../insn.js";
 import { AluOp } from "../../ops/alu.js";
+import { T_USER_R, T_USER_W } from "../../paging.js";
 import { type Producer, rotatesRegister, singleStringOp } from "../inline.js";
 import type { Layout } from "./layout.js";
 import { Slot } from "./layout.js";
@@ -289,9 +290,10 @@ export class Emitter {
     const hi = (write ? at.writeHi : at.readHi) + 8 * seg;
     const need = write ? this.wr : this.rd;
     if (this.flat && (seg === ES || seg === SS || seg === DS)) {
-      // The linear address is the offset.
+      // The linear address is the offset: an access past 4 GiB also crosses a page, so
+      // only one that crosses a page (or may raise #AC at CPL 3) needs the slow path.
       b.get(L.O).set(L.LIN);
-      this.translated(size, write, need, slow);
+      this.translated(size, write, need, slow, !(need & (T_USER_R | T_USER_W)));
       return;
     }
     // A segment whose every offset is valid needs no limit check: an aligned access cannot wrap past 4 GiB.
@@ -319,13 +321,24 @@ export class Emitter {
     this.translated(size, write, need, slow);
   }
 
-  /** The rest of `guard` from the linear address in LIN: the TLB entry, the alignment, P, and for a write the code-page map. */
-  private translated(size: number, write: boolean, need: number, slow: number): void {
+  /**
+   * The rest of `guard` from the linear address in LIN: the TLB entry, the
+   * alignment (or with `unaligned`, only that the access stays in its
+   * page), P, and for a write the code-page map.
+   */
+  private translated(size: number, write: boolean, need: number, slow: number, unaligned = false): void {
     const b = this.b;
     const at = this.at;
     b.get(L.LIN);
     this.translate(need, slow);
-    if (size > 1)
+    if (size > 1 && unaligned)
+      b.get(L.LIN)
+        .i32(4095)
+        .op(Op.i32_and)
+        .i32(4096 - size)
+        .op(Op.i32_gt_u)
+        .brIf(slow);
+    else if (size > 1)
       b.get(L.LIN)
         .i32(size - 1)
         .op(Op.i32_and)

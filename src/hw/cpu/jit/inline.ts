@@ -109,6 +109,10 @@ export function flagUse(i: Insn): FlagUse {
   // ROL and ROR write CF and OF only, so the flags before them stay live exactly when those after are;
   // where those after are dead, nothing reads the CF and OF they write.
   if (rotatesRegister(i)) return FlagUse.NONE;
+  // BT, BTS, BTR, BTC write CF only: the same reasoning.
+  if (op === 0x1a3 || op === 0x1ab || op === 0x1b3 || op === 0x1bb || (op === 0x1ba && i.reg >= 4)) return FlagUse.NONE;
+  // SHLD and SHRD by a count that is not 0 set CF and OF, clear AF and record the rest (shift.ts).
+  if ((op === 0x1a4 || op === 0x1ac) && (i.imm & 31) !== 0) return FlagUse.WRITES;
   if ((op >= 0x1c8 && op <= 0x1cf) || op === 0x1be || op === 0x1bf) return FlagUse.NONE; // BSWAP, MOVSX
   if (op === 0x68 || op === 0x6a || (op === 0xff && i.reg === 6) || (op === 0xc6 && i.reg === 0)) return FlagUse.NONE; // PUSH, MOV Eb,Ib
   if (op === 0x90 || (op >= 0x119 && op <= 0x11f)) return FlagUse.NONE; // NOPs

@@ -14,6 +14,7 @@ import { DS, ES, SS } from "../../cpu.js";
 import { AF, ARITH, CF, DF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import { type Insn, Pfx } from "../../insn.js";
 import { AluOp } from "../../ops/alu.js";
+import { BitOp } from "../../ops/bits.js";
 import { T_USER_R, T_USER_W } from "../../paging.js";
 import { type Producer, rotatesRegister, singleStringOp } from "../inline.js";
 import type { Layout } from "./layout.js";
@@ -495,6 +496,15 @@ export class Emitter {
     if (this.stringForm(i, flagsLive, slow)) return true;
     // NOP, PAUSE and the multi-byte NOPs (their operand is never accessed).
     if (op === 0x90 || (op >= 0x119 && op <= 0x11f)) return true;
+    // CLD, STD.
+    if (op === 0xfc || op === 0xfd) {
+      this.setSlot(Slot.FLAGS, () => {
+        this.slot(Slot.FLAGS);
+        if (op === 0xfc) b.i32(~DF).op(Op.i32_and);
+        else b.i32(DF).op(Op.i32_or);
+      });
+      return true;
+    }
     // MOV r/m8, imm8 and, with the operand-size prefix, MOV r/m16, imm16.
     const size = op === 0xc6 ? 1 : op === 0xc7 && i.opsize === 2 ? 2 : 0;
     if (size && i.reg === 0 && mem) {
@@ -511,17 +521,9 @@ export class Emitter {
     }
     if (!plain32(i)) return false;
 
-    // ROL and ROR of a register whose CF and OF nobody reads: they write no other flag.
-    if (!flagsLive && rotatesRegister(i)) {
-      this.setReg(i.rm, () => {
-        this.reg(i.rm);
-        if (op === 0xc1) b.i32(i.imm & 31);
-        else if (op === 0xd1) b.i32(1);
-        else this.sized(1, 1);
-        b.op(i.reg === 0 ? Op.i32_rotl : Op.i32_rotr);
-      });
-      return true;
-    }
+    if (rotatesRegister(i)) return this.rotate(i, flagsLive);
+    if (this.bitForm(i, mem, offset, flagsLive, slow)) return true;
+    if (this.doubleShift(i, flagsLive)) return true;
     // BSWAP: bytes 0 and 2 rotate up by 24, bytes 1 and 3 by 8.
     if (op >= 0x1c8 && op <= 0x1cf) {
       const n = op & 7;
@@ -937,6 +939,176 @@ export class Emitter {
       if (shift) this.b.i32(shift).op(Op.i32_shl);
       this.b.i32(mask).op(Op.i32_and).op(Op.i32_or);
     });
+  }
+
+  /**
+   * Flags named in `mask` (CF, OF, AF) set eagerly to the bits `bits`
+   * pushes, and no longer lazy. What stays lazy is still what the record
+   * gives, so this is `setFlags` without materializing the rest first.
+   */
+  private setEagerFlags(mask: number, bits: () => void): void {
+    const b = this.b;
+    this.setSlot(Slot.FLAGS, () => {
+      this.slot(Slot.FLAGS).b.i32(~mask).op(Op.i32_and);
+      bits();
+      b.op(Op.i32_or);
+    });
+    this.setSlot(Slot.LAZY, () => this.slot(Slot.LAZY).b.i32(~mask).op(Op.i32_and));
+  }
+
+  /**
+   * ROL and ROR of a 32-bit register by a constant, by 1 or by CL (shift.ts
+   * rol, ror): a count of 0 changes nothing; otherwise CF and OF from the
+   * result (ROL: CF = bit 0, OF = bit 31 ^ CF; ROR: CF = bit 31, OF = bit
+   * 31 ^ bit 30), and no other flag. Where nobody reads CF and OF, only
+   * the rotation.
+   */
+  private rotate(i: Insn, flagsLive: boolean): true {
+    const b = this.b;
+    const op = i.op;
+    const left = i.reg === 0;
+    const byCl = op === 0xd3;
+    const count = op === 0xc1 ? i.imm & 31 : 1;
+    if (!byCl && count === 0) return true;
+    if (byCl && flagsLive) {
+      this.sized(1, 1).b.i32(31).op(Op.i32_and).tee(L.O);
+      b.if();
+    }
+    this.setReg(i.rm, () => {
+      this.reg(i.rm);
+      if (byCl) this.sized(1, 1);
+      else b.i32(count);
+      b.op(left ? Op.i32_rotl : Op.i32_rotr);
+      if (flagsLive) b.tee(L.RES);
+    });
+    if (flagsLive) {
+      this.setEagerFlags(CF | OF, () => {
+        if (left) {
+          // CF = bit 0; OF = bit 31 ^ bit 0, at bit 11.
+          b.get(L.RES).i32(1).op(Op.i32_and);
+          b.get(L.RES).i32(31).op(Op.i32_shr_u).get(L.RES).op(Op.i32_xor).i32(1).op(Op.i32_and).i32(11).op(Op.i32_shl);
+        } else {
+          // CF = bit 31; OF = bit 31 ^ bit 30, at bit 11.
+          b.get(L.RES).i32(31).op(Op.i32_shr_u);
+          b.get(L.RES).get(L.RES).i32(1).op(Op.i32_shl).op(Op.i32_xor).i32(31).op(Op.i32_shr_u).i32(11).op(Op.i32_shl);
+        }
+        b.op(Op.i32_or);
+      });
+      if (byCl) b.end();
+    }
+    return true;
+  }
+
+  /**
+   * BT, BTS, BTR, BTC of a 32-bit operand (bits.ts): the bit number an
+   * immediate (0F BA /4-/7) or a register (0F A3, AB, B3, BB). On memory a
+   * register's bit number is signed and picks the dword at ea + 4 * (n >> 5).
+   * CF = the bit before the change; no other flag changes.
+   */
+  private bitForm(i: Insn, mem: boolean, offset: () => void, flagsLive: boolean, slow: () => void): boolean {
+    const b = this.b;
+    const op = i.op;
+    const byImm = op === 0x1ba;
+    if (!(byImm ? i.reg >= 4 : op === 0x1a3 || op === 0x1ab || op === 0x1b3 || op === 0x1bb)) return false;
+    if (!plain32(i) || !(i.mod === 3 || mem)) return false;
+    const kind = byImm ? i.reg - 4 : (op >> 3) & 3;
+    /** The bit number (0-31) onto the stack: a constant, or from BB (the register, read before any write). */
+    const bit = () => {
+      if (byImm) b.i32(i.imm & 31);
+      else b.get(L.BB).i32(31).op(Op.i32_and);
+    };
+    if (!byImm) this.reg(i.reg).b.set(L.BB);
+    /** With the operand in A: RES = it after the change, then CF. */
+    const body = (store: (value: () => void) => void) => {
+      if (kind !== BitOp.BT) {
+        store(() => {
+          b.get(L.A).i32(1);
+          bit();
+          b.op(Op.i32_shl);
+          if (kind === BitOp.BTS) b.op(Op.i32_or);
+          else if (kind === BitOp.BTR) b.i32(-1).op(Op.i32_xor, Op.i32_and);
+          else b.op(Op.i32_xor);
+        });
+      }
+      if (flagsLive) {
+        this.setEagerFlags(CF, () => {
+          b.get(L.A);
+          bit();
+          b.op(Op.i32_shr_u).i32(1).op(Op.i32_and);
+        });
+      }
+    };
+    if (i.mod === 3) {
+      this.reg(i.rm).b.set(L.A);
+      body((value) => this.setReg(i.rm, value));
+      return true;
+    }
+    const address = () => {
+      offset();
+      if (!byImm) b.get(L.BB).i32(5).op(Op.i32_shr_s).i32(2).op(Op.i32_shl).op(Op.i32_add);
+    };
+    this.access(
+      i.seg,
+      4,
+      kind !== BitOp.BT,
+      address,
+      () => {
+        this.load(4).b.set(L.A);
+        body((value) => this.store(4, value));
+      },
+      slow,
+    );
+    return true;
+  }
+
+  /**
+   * SHLD and SHRD of a 32-bit register by a constant (shift.ts shld, shrd):
+   * `t` is the value after count − 1 steps, CF its bit shifted out last,
+   * OF = MSB(t xor result), AF cleared, SF, ZF, PF lazy from the result. A
+   * count of 0 changes nothing.
+   */
+  private doubleShift(i: Insn, flagsLive: boolean): boolean {
+    const b = this.b;
+    const op = i.op;
+    if ((op !== 0x1a4 && op !== 0x1ac) || i.mod !== 3 || !plain32(i)) return false;
+    const left = op === 0x1a4;
+    const c = i.imm & 31;
+    if (c === 0) return true;
+    /** a shifted by `n` one way, b the other by 32 − n (for n from 1 to 31). */
+    const shifted = (n: number) => {
+      this.reg(i.rm)
+        .b.i32(n)
+        .op(left ? Op.i32_shl : Op.i32_shr_u);
+      this.reg(i.reg)
+        .b.i32(32 - n)
+        .op(left ? Op.i32_shr_u : Op.i32_shl)
+        .op(Op.i32_or);
+    };
+    if (flagsLive) {
+      // t: after c − 1 steps (a itself for a count of 1).
+      if (c > 1) shifted(c - 1);
+      else this.reg(i.rm);
+      b.set(L.A);
+    }
+    this.setReg(i.rm, () => {
+      shifted(c);
+      if (flagsLive) b.tee(L.RES);
+    });
+    if (!flagsLive) return true;
+    this.setSlot(Slot.FLAGS, () => {
+      this.slot(Slot.FLAGS)
+        .b.i32(~(CF | OF | AF))
+        .op(Op.i32_and);
+      if (left) b.get(L.A).i32(31).op(Op.i32_shr_u);
+      else b.get(L.A).i32(1).op(Op.i32_and);
+      b.op(Op.i32_or);
+      b.get(L.A).get(L.RES).op(Op.i32_xor).i32(31).op(Op.i32_shr_u).i32(11).op(Op.i32_shl, Op.i32_or);
+    });
+    this.setSlot(Slot.LZOP, () => b.i32(Lz.LOGIC));
+    this.setSlot(Slot.LZRES, () => b.get(L.RES));
+    this.setSlot(Slot.LZSIZE, () => b.i32(4));
+    this.setSlot(Slot.LAZY, () => b.i32(SF | ZF | PF));
+    return true;
   }
 
   /**

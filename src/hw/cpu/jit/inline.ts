@@ -86,7 +86,7 @@ export function flagUse(i: Insn): FlagUse {
   const op0 = i.op;
   if ((op0 === 0x88 || op0 === 0x8a || (op0 >= 0xb0 && op0 <= 0xb7)) && !(i.prefixes & Pfx.LOCK)) return FlagUse.NONE;
   if ((op0 === 0x89 || op0 === 0x8b) && i.opsize === 2 && !(i.prefixes & Pfx.LOCK)) return FlagUse.NONE;
-  if (writesEveryFlagBytewise(i) && !(i.prefixes & Pfx.LOCK)) return FlagUse.WRITES;
+  if (writesEveryFlagNarrow(i) && !(i.prefixes & Pfx.LOCK)) return FlagUse.WRITES;
   if (!plain32(i)) return FlagUse.READS;
   const op = i.op;
   const f = aluForm(i);
@@ -124,15 +124,17 @@ export function flagUse(i: Insn): FlagUse {
 
 /**
  * Byte compares and tests, and the byte ALU operations other than ADC and
- * SBB: their handlers set every arithmetic flag from their own operands
- * and result, reading none (CMP r/m8 with an immediate follows many a
- * DEC in the kernel's decompressor).
+ * SBB, and the same of 16-bit operands: their handlers set every
+ * arithmetic flag from their own operands and result, reading none (CMP
+ * r/m8 with an immediate follows many a DEC in the kernel's decompressor).
  */
-function writesEveryFlagBytewise(i: Insn): boolean {
+function writesEveryFlagNarrow(i: Insn): boolean {
   const op = i.op;
-  if (op === 0x38 || op === 0x3a || op === 0x3c || op === 0x84 || op === 0xa8) return true;
-  if (op === 0x80 || op === 0x82) return i.reg !== 2 && i.reg !== 3;
-  return op === 0xf6 && i.reg <= 1;
+  if (op & 1 && i.opsize !== 2) return false;
+  const low = op & ~1;
+  if (low === 0x38 || low === 0x3a || low === 0x3c || low === 0x84 || low === 0xa8) return true;
+  if (op === 0x80 || op === 0x82 || op === 0x81 || op === 0x83) return i.reg !== 2 && i.reg !== 3;
+  return low === 0xf6 && i.reg <= 1;
 }
 
 /** ROL or ROR (C1, D1, D3 /0 /1) of a register. */

@@ -491,7 +491,7 @@ export class Emitter {
         return true;
       }
     }
-    if (this.alu8Form(i, mem, offset, slow)) return true;
+    if (this.aluSmallForm(i, mem, offset, slow)) return true;
     if (this.shiftForm(i, flagsLive)) return true;
     if (this.stringForm(i, flagsLive, slow)) return true;
     // NOP, PAUSE and the multi-byte NOPs (their operand is never accessed).
@@ -1179,36 +1179,42 @@ export class Emitter {
   /**
    * 8-bit ADD/OR/AND/SUB/XOR/CMP and TEST of registers and immediates, and
    * of a memory source (loads into a register, CMP and TEST with an
-   * immediate), flags recorded for size 1.
+   * immediate), flags recorded for size 1; and the same of 16-bit operands
+   * (the odd opcodes with the operand-size prefix), recorded for size 2.
    */
-  private alu8Form(i: Insn, mem: boolean, offset: () => void, slow: () => void): boolean {
+  private aluSmallForm(i: Insn, mem: boolean, offset: () => void, slow: () => void): boolean {
     const b = this.b;
     const op = i.op;
-    const imm = () => b.i32(i.imm & 0xff);
-    const reg = (n: number) => () => this.sized(n, 1);
-    const load = () => this.load(1);
+    const size = op & 1 ? 2 : 1;
+    if (size === 2 && i.opsize !== 2) return false;
+    const mask = size === 1 ? 0xff : 0xffff;
+    const immediate = op === 0x83 ? (i.imm << 24) >> 24 : i.imm;
+    const imm = () => b.i32(immediate & mask);
+    const reg = (n: number) => () => this.sized(n, size);
+    const load = () => this.load(size);
+    const low = op & ~1;
     // [operation (AluOp, or -1 for TEST), destination register or -1 (the memory operand), source, memory?]
     let k = -2;
     let dst = -1;
     let src: () => void = imm;
     let fromMemory = false;
-    if (op < 0x40 && (op & 7) === 4) [k, dst] = [op >> 3, 0];
-    else if (op < 0x40 && (op & 7) === 0 && i.mod === 3) [k, dst, src] = [op >> 3, i.rm, reg(i.reg)];
-    else if (op < 0x40 && (op & 7) === 0 && mem) [k, src, fromMemory] = [op >> 3, reg(i.reg), true];
-    else if (op < 0x40 && (op & 7) === 2 && i.mod === 3) [k, dst, src] = [op >> 3, i.reg, reg(i.rm)];
-    else if (op < 0x40 && (op & 7) === 2 && mem) [k, dst, src, fromMemory] = [op >> 3, i.reg, load, true];
-    else if (op === 0x80 && i.mod === 3) [k, dst] = [i.reg, i.rm];
-    else if (op === 0x80 && mem) [k, fromMemory] = [i.reg, true];
-    else if (op === 0xa8) [k, dst] = [-1, 0];
-    else if (op === 0xf6 && i.reg === 0 && i.mod === 3) [k, dst] = [-1, i.rm];
-    else if (op === 0xf6 && i.reg === 0 && mem) [k, fromMemory] = [-1, true];
-    else if (op === 0x84 && i.mod === 3) [k, dst, src] = [-1, i.rm, reg(i.reg)];
-    else if (op === 0x84 && mem) [k, dst, src, fromMemory] = [-1, i.reg, load, true];
+    if (op < 0x40 && (low & 7) === 4) [k, dst] = [op >> 3, 0];
+    else if (op < 0x40 && (low & 7) === 0 && i.mod === 3) [k, dst, src] = [op >> 3, i.rm, reg(i.reg)];
+    else if (op < 0x40 && (low & 7) === 0 && mem) [k, src, fromMemory] = [op >> 3, reg(i.reg), true];
+    else if (op < 0x40 && (low & 7) === 2 && i.mod === 3) [k, dst, src] = [op >> 3, i.reg, reg(i.rm)];
+    else if (op < 0x40 && (low & 7) === 2 && mem) [k, dst, src, fromMemory] = [op >> 3, i.reg, load, true];
+    else if ((op === 0x80 || op === 0x81 || op === 0x83) && i.mod === 3) [k, dst] = [i.reg, i.rm];
+    else if ((op === 0x80 || op === 0x81 || op === 0x83) && mem) [k, fromMemory] = [i.reg, true];
+    else if (low === 0xa8) [k, dst] = [-1, 0];
+    else if (low === 0xf6 && i.reg === 0 && i.mod === 3) [k, dst] = [-1, i.rm];
+    else if (low === 0xf6 && i.reg === 0 && mem) [k, fromMemory] = [-1, true];
+    else if (low === 0x84 && i.mod === 3) [k, dst, src] = [-1, i.rm, reg(i.reg)];
+    else if (low === 0x84 && mem) [k, dst, src, fromMemory] = [-1, i.reg, load, true];
     if (k === -2 || (k >= 0 && ALU_OP[k] === undefined)) return false;
     const writes = k !== -1 && k !== AluOp.CMP;
     const body = () => {
       // a: the destination (or the memory operand), b: the source.
-      if (dst >= 0) this.sized(dst, 1);
+      if (dst >= 0) this.sized(dst, size);
       else load();
       b.set(L.A);
       src();
@@ -1216,14 +1222,14 @@ export class Emitter {
       b.get(L.A)
         .get(L.BB)
         .op(k === -1 ? Op.i32_and : ALU_OP[k])
-        .i32(0xff)
+        .i32(mask)
         .op(Op.i32_and)
         .set(L.RES);
-      if (writes && dst >= 0) this.setSized(dst, 1, () => b.get(L.RES));
-      else if (writes) this.store(1, () => b.get(L.RES));
-      this.lazy(k === -1 || k === AluOp.AND || k === AluOp.OR || k === AluOp.XOR ? Lz.LOGIC : k === AluOp.ADD ? Lz.ADD : Lz.SUB, 1);
+      if (writes && dst >= 0) this.setSized(dst, size, () => b.get(L.RES));
+      else if (writes) this.store(size, () => b.get(L.RES));
+      this.lazy(k === -1 || k === AluOp.AND || k === AluOp.OR || k === AluOp.XOR ? Lz.LOGIC : k === AluOp.ADD ? Lz.ADD : Lz.SUB, size);
     };
-    if (fromMemory) this.access(i.seg, 1, writes && dst < 0, offset, body, slow);
+    if (fromMemory) this.access(i.seg, size, writes && dst < 0, offset, body, slow);
     else body();
     return true;
   }

@@ -24,7 +24,7 @@
  * generated JavaScript, with the instruction `k` the import saw last.
  */
 import { type Cpu, CS } from "../../cpu.js";
-import { CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
+import { AF, CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import type { Insn } from "../../insn.js";
 import { readsInsnEip } from "../../insn.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
@@ -127,7 +127,17 @@ function flagBodies(at: Layout): Body[] {
   });
   // PF: even parity of the low byte.
   const pf = flag(PF, (b) => slotOf(b, Slot.LZRES).i32(0xff).op(Op.i32_and, Op.i32_popcnt).i32(1).op(Op.i32_and, Op.i32_eqz));
-  return [cf, zf, sf, of, pf];
+  // AF: LOGIC 0; otherwise bit 4 of dst ^ src ^ res (flags.ts getAF).
+  const af = flag(AF, (b) => {
+    slotOf(b, Slot.LZOP).i32(Lz.LOGIC).op(Op.i32_eq);
+    b.if();
+    b.i32(0).op(Op.return);
+    b.end();
+    slotOf(b, Slot.LZDST);
+    slotOf(b, Slot.LZSRC).op(Op.i32_xor);
+    slotOf(b, Slot.LZRES).op(Op.i32_xor).i32(4).op(Op.i32_shr_u).i32(1).op(Op.i32_and);
+  });
+  return [cf, zf, sf, of, pf, af];
 }
 
 /** A compiled region: the code the dispatcher calls, and its function's index in the chain table. */

@@ -11,7 +11,7 @@
  * liveness pass says a later instruction may read them.
  */
 import { DS, ES, SS } from "../../cpu.js";
-import { AF, ARITH, CF, DF, Lz, OF, PF, SF, ZF } from "../../flags.js";
+import { AF, ARITH, CF, DF, FIXED1, IF, Lz, OF, PF, RF, SF, VM, ZF } from "../../flags.js";
 import { type Insn, Pfx } from "../../insn.js";
 import { AluOp } from "../../ops/alu.js";
 import { BitOp } from "../../ops/bits.js";
@@ -50,6 +50,7 @@ export const enum F {
   GET_SF = 3,
   GET_OF = 4,
   GET_PF = 5,
+  GET_AF = 6,
 }
 
 const ALU_OP: Record<number, Op> = {
@@ -496,6 +497,38 @@ export class Emitter {
     if (this.stringForm(i, flagsLive, slow)) return true;
     // NOP, PAUSE and the multi-byte NOPs (their operand is never accessed).
     if (op === 0x90 || (op >= 0x119 && op <= 0x11f)) return true;
+    // CLI where CPL <= IOPL (below CPL 3 only: not virtual-8086 mode; real mode has CPL 0); else the handler's #GP.
+    if (op === 0xfa && !(this.rd & T_USER_R)) {
+      this.fastOrSlow((miss) => {
+        this.slot(Slot.CPL).slot(Slot.FLAGS).b.i32(12).op(Op.i32_shr_u).i32(3).op(Op.i32_and).op(Op.i32_gt_u).brIf(miss);
+        this.setSlot(Slot.FLAGS, () => this.slot(Slot.FLAGS).b.i32(~IF).op(Op.i32_and));
+      }, slow);
+      return true;
+    }
+    // PUSHF with a 32-bit operand below CPL 3: EFLAGS, VM and RF clear (stack.ts pushf).
+    if (op === 0x9c && i.opsize === 4 && !(this.rd & T_USER_R)) {
+      this.push(() => {
+        this.slot(Slot.FLAGS)
+          .b.i32(~(ARITH | VM | RF))
+          .op(Op.i32_and)
+          .i32(FIXED1)
+          .op(Op.i32_or);
+        const flags: [F, number][] = [
+          [F.GET_CF, 0],
+          [F.GET_PF, 2],
+          [F.GET_AF, 4],
+          [F.GET_ZF, 6],
+          [F.GET_SF, 7],
+          [F.GET_OF, 11],
+        ];
+        for (const [get, bit] of flags) {
+          b.call(get);
+          if (bit) b.i32(bit).op(Op.i32_shl);
+          b.op(Op.i32_or);
+        }
+      }, slow);
+      return true;
+    }
     // CLD, STD.
     if (op === 0xfc || op === 0xfd) {
       this.setSlot(Slot.FLAGS, () => {

@@ -22,6 +22,8 @@ export const enum Slot {
   LZCIN = 32,
   LZSIZE = 36,
   SSBIG = 40,
+  /** The CPL (read by CLI's form; a handler that changes it runs before the next copy). */
+  CPL = 44,
   /** Float64: cycles and instructions charged by compiled code, not yet added to the Cpu. */
   CYCLES = 48,
   COUNT = 56,
@@ -88,6 +90,7 @@ export class Layout {
     s[Slot.LZCIN >> 2] = cpu.lzCin;
     s[Slot.LZSIZE >> 2] = cpu.lzSize;
     s[Slot.SSBIG >> 2] = cpu.ssBig ? 1 : 0;
+    s[Slot.CPL >> 2] = cpu.cpl;
   }
 
   /** The slots' flags and charges into the Cpu (before a handler, and on return). */

@@ -670,6 +670,30 @@ export class Emitter {
       else return false;
       return true;
     }
+    // CMPXCHG8B (data.ts): EDX:EAX against the qword; equal: ECX:EBX stored, else loaded into EDX:EAX
+    // (the old value written back is the same bytes). Only ZF changes.
+    if (mem && op === 0x1c7 && i.reg === 1) {
+      const compareExchange8 = () => {
+        b.get(L.P).mem(Op.i32_load, 0).set(L.A);
+        b.get(L.P).mem(Op.i32_load, 4).set(L.BB);
+        b.get(L.A);
+        this.reg(0).b.op(Op.i32_eq);
+        b.get(L.BB);
+        this.reg(2).b.op(Op.i32_eq).op(Op.i32_and).tee(L.RES);
+        b.if();
+        b.get(L.P);
+        this.reg(3).b.mem(Op.i32_store, 0);
+        b.get(L.P);
+        this.reg(1).b.mem(Op.i32_store, 4);
+        b.else();
+        this.setReg(0, () => b.get(L.A));
+        this.setReg(2, () => b.get(L.BB));
+        b.end();
+        if (flagsLive) this.setEagerFlags(ZF, () => b.get(L.RES).i32(6).op(Op.i32_shl));
+      };
+      this.access(i.seg, 8, true, offset, compareExchange8, slow);
+      return true;
+    }
     // XADD and CMPXCHG with a memory destination (data.ts): the destination is written either way.
     if (mem && op === 0x1c1) {
       const exchangeAdd = () => {

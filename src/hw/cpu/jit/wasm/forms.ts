@@ -491,6 +491,13 @@ export class Emitter {
         else this.access(i.seg, size, true, offset, () => this.store(size, () => this.sized(i.reg, size)), slow);
         return true;
       }
+      // The same between AL or AX and a moffs (the offset in disp).
+      const moffs = op === 0xa0 || op === 0xa2 ? 1 : i.opsize === 2 && (op === 0xa1 || op === 0xa3) ? 2 : 0;
+      if (moffs && i.adsize === 4) {
+        if (op & 2) this.access(i.seg, moffs, true, offset, () => this.store(moffs, () => this.sized(0, moffs)), slow);
+        else this.access(i.seg, moffs, false, offset, () => this.setSized(0, moffs, () => this.load(moffs)), slow);
+        return true;
+      }
     }
     if (this.aluSmallForm(i, mem, offset, slow)) return true;
     if (this.shiftForm(i, flagsLive)) return true;

@@ -14,13 +14,41 @@
  *
  * Words per instruction (WORDS):
  *   0: len 0-3, op 4-12, big 13, opsize is 4: 14, adsize is 4: 15,
- *      prefixes 16-21, seg 22-24, scale 25-26, mod 27-28
+ *      prefixes 16-21, seg 22-24, scale 25-26, mod 27-28, fast 29-31
  *   1: reg 0-2, rm 3-5, base + 1: 6-9, index + 1: 10-13, imm2 14-29
  *   2: disp   3: imm   4: cycles
  */
-import type { Insn } from "../insn.js";
+import { type Insn, Pfx } from "../insn.js";
 
 export const WORDS = 5;
+
+/**
+ * Instructions the threaded runner does itself from the packed words,
+ * without unpacking them or calling their handler (threaded.ts): the
+ * 32-bit moves between registers and memory, and LEA, close to half of
+ * what kernel code runs.
+ */
+export const enum Fast {
+  NONE = 0,
+  /** MOV r32, m32 (8B with 32-bit operand and address sizes). */
+  LOAD32 = 1,
+  /** MOV m32, r32 (89). */
+  STORE32 = 2,
+  /** LEA r32, m (8D). */
+  LEA32 = 3,
+  /** MOV r/m32, r32 (89) with a register destination. */
+  MOV_TO_RM = 4,
+  /** MOV r32, r/m32 (8B) with a register source. */
+  MOV_FROM_RM = 5,
+}
+
+function fastOf(i: Insn): Fast {
+  if (i.opsize !== 4 || i.prefixes & Pfx.LOCK) return Fast.NONE;
+  const op = i.op;
+  if (i.mod === 3) return op === 0x89 ? Fast.MOV_TO_RM : op === 0x8b ? Fast.MOV_FROM_RM : Fast.NONE;
+  if (i.adsize !== 4) return Fast.NONE;
+  return op === 0x8b ? Fast.LOAD32 : op === 0x89 ? Fast.STORE32 : op === 0x8d ? Fast.LEA32 : Fast.NONE;
+}
 
 /** Words in a chunk; a chunk holds about 13,000 instructions. */
 const CHUNK = 1 << 16;
@@ -62,7 +90,8 @@ export function packInsn(i: Insn, w: Int32Array, at: number): void {
     (i.prefixes << 16) |
     (i.seg << 22) |
     (i.scale << 25) |
-    (i.mod << 27);
+    (i.mod << 27) |
+    (fastOf(i) << 29);
   w[at + 1] = i.reg | (i.rm << 3) | ((i.base + 1) << 6) | ((i.index + 1) << 10) | (i.imm2 << 14);
   w[at + 2] = i.disp;
   w[at + 3] = i.imm;

@@ -29,7 +29,7 @@ import { Insn, readsInsnEip } from "../insn.js";
 import { raise } from "../interrupts.js";
 import { HANDLERS } from "../ops/index.js";
 import { Flow, flowOf, isRepString } from "./flow.js";
-import { type PackedStore, unpackInsn, WORDS } from "./packed.js";
+import { Fast, type PackedStore, unpackInsn, WORDS } from "./packed.js";
 import type { PageCode } from "./region.js";
 
 export interface ThreadedBlock {
@@ -96,16 +96,36 @@ export class ThreadedRunner {
     let start = cpu.eip;
     let j = 0;
     cpu.compiledAccess = true;
+    const regs = cpu.regs;
     try {
       for (let at = b.at; j < n; j++, at += WORDS) {
-        unpackInsn(words, at, i);
-        if (b.readsEip) i.eip = start;
-        const eip = ((start + i.len) & mask) >>> 0;
+        const a = words[at];
+        const eip = ((start + (a & 15)) & mask) >>> 0;
         cpu.eip = eip;
-        if (j === rep) cpu.compiledAccess = false;
-        handlers[i.op](cpu, i);
+        const fast = a >>> 29;
+        if (fast === Fast.NONE) {
+          unpackInsn(words, at, i);
+          if (b.readsEip) i.eip = start;
+          if (j === rep) cpu.compiledAccess = false;
+          handlers[i.op](cpu, i);
+        } else {
+          // What the handler does (data.ts MOV and LEA, operands.ts ea, readE and writeE).
+          const w = words[at + 1];
+          if (fast === Fast.MOV_TO_RM) regs[(w >>> 3) & 7] = regs[w & 7];
+          else if (fast === Fast.MOV_FROM_RM) regs[w & 7] = regs[(w >>> 3) & 7];
+          else {
+            let off = words[at + 2];
+            const base = ((w >>> 6) & 15) - 1;
+            const index = ((w >>> 10) & 15) - 1;
+            if (base >= 0) off += regs[base];
+            if (index >= 0) off += regs[index] << ((a >>> 25) & 3);
+            if (fast === Fast.LOAD32) regs[w & 7] = cpu.read32((a >>> 22) & 7, off >>> 0);
+            else if (fast === Fast.STORE32) cpu.write32((a >>> 22) & 7, off >>> 0, regs[w & 7] >>> 0);
+            else regs[w & 7] = off;
+          }
+        }
         cpu.instructions++;
-        cpu.cycles += i.cycles;
+        cpu.cycles += words[at + 4];
         start = eip;
       }
     } catch (e) {

@@ -25,8 +25,8 @@ export const WORDS = 5;
 /**
  * Instructions the threaded runner does itself from the packed words,
  * without unpacking them or calling their handler (threaded.ts): the
- * 32-bit moves between registers and memory, and LEA, close to half of
- * what kernel code runs.
+ * 32-bit moves between registers and memory, LEA, PUSH and POP of a
+ * register: over half of what kernel code runs.
  */
 export const enum Fast {
   NONE = 0,
@@ -40,11 +40,16 @@ export const enum Fast {
   MOV_TO_RM = 4,
   /** MOV r32, r/m32 (8B) with a register source. */
   MOV_FROM_RM = 5,
+  /** PUSH r32 (50+r). */
+  PUSH32 = 6,
+  /** POP r32 (58+r). */
+  POP32 = 7,
 }
 
 function fastOf(i: Insn): Fast {
   if (i.opsize !== 4 || i.prefixes & Pfx.LOCK) return Fast.NONE;
   const op = i.op;
+  if (op >= 0x50 && op <= 0x5f) return op < 0x58 ? Fast.PUSH32 : Fast.POP32;
   if (i.mod === 3) return op === 0x89 ? Fast.MOV_TO_RM : op === 0x8b ? Fast.MOV_FROM_RM : Fast.NONE;
   if (i.adsize !== 4) return Fast.NONE;
   return op === 0x8b ? Fast.LOAD32 : op === 0x89 ? Fast.STORE32 : op === 0x8d ? Fast.LEA32 : Fast.NONE;

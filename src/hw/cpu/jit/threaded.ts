@@ -111,7 +111,12 @@ export class ThreadedRunner {
         } else {
           // What the handler does (data.ts MOV and LEA, operands.ts ea, readE and writeE).
           const w = words[at + 1];
-          if (fast === Fast.MOV_TO_RM) regs[(w >>> 3) & 7] = regs[w & 7];
+          if (fast === Fast.PUSH32) cpu.push(regs[(a >>> 4) & 7] >>> 0, 4);
+          else if (fast === Fast.POP32) {
+            // The increment first: POP ESP leaves the popped value in ESP.
+            const v = cpu.pop(4);
+            regs[(a >>> 4) & 7] = v;
+          } else if (fast === Fast.MOV_TO_RM) regs[(w >>> 3) & 7] = regs[w & 7];
           else if (fast === Fast.MOV_FROM_RM) regs[w & 7] = regs[(w >>> 3) & 7];
           else {
             let off = words[at + 2];

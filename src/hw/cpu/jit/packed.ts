@@ -14,9 +14,9 @@
  *
  * Words per instruction (WORDS):
  *   0: len 0-3, op 4-12, big 13, opsize is 4: 14, adsize is 4: 15,
- *      prefixes 16-21, seg 22-24, scale 25-26, mod 27-28, fast 29-31
+ *      prefixes 16-21, seg 22-24, scale 25-26, mod 27-28
  *   1: reg 0-2, rm 3-5, base + 1: 6-9, index + 1: 10-13, imm2 14-29
- *   2: disp   3: imm   4: cycles
+ *   2: disp   3: imm   4: cycles 0-23, fast 24-31
  */
 import { type Insn, Pfx } from "../insn.js";
 
@@ -26,7 +26,8 @@ export const WORDS = 5;
  * Instructions the threaded runner does itself from the packed words,
  * without unpacking them or calling their handler (threaded.ts): the
  * 32-bit moves between registers and memory, LEA, PUSH and POP of a
- * register: over half of what kernel code runs.
+ * register, and the ALU operations on registers and immediates (through
+ * the handlers' own `alu`): about two thirds of what kernel code runs.
  */
 export const enum Fast {
   NONE = 0,
@@ -44,13 +45,32 @@ export const enum Fast {
   PUSH32 = 6,
   /** POP r32 (58+r). */
   POP32 = 7,
+  /** ALU r/m32, r32 (01, 09, ... 39) with a register destination. */
+  ALU_TO_RM = 8,
+  /** ALU r32, r/m32 (03, 0B, ... 3B) with a register source. */
+  ALU_FROM_RM = 9,
+  /** ALU EAX, imm32 (05, 0D, ... 3D). */
+  ALU_EAX = 10,
+  /** ALU r32, imm32 (81 with a register operand). */
+  ALU_IMM32 = 11,
+  /** ALU r32, imm8 sign-extended (83 with a register operand). */
+  ALU_IMM8 = 12,
 }
+
+/** Cycles fit below the kind in their word. */
+const CYCLES_MASK = 0xffffff;
 
 function fastOf(i: Insn): Fast {
   if (i.opsize !== 4 || i.prefixes & Pfx.LOCK) return Fast.NONE;
   const op = i.op;
   if (op >= 0x50 && op <= 0x5f) return op < 0x58 ? Fast.PUSH32 : Fast.POP32;
-  if (i.mod === 3) return op === 0x89 ? Fast.MOV_TO_RM : op === 0x8b ? Fast.MOV_FROM_RM : Fast.NONE;
+  if (op < 0x40 && (op & 7) === 5) return Fast.ALU_EAX;
+  if (i.mod === 3) {
+    if (op < 0x40 && (op & 7) === 1) return Fast.ALU_TO_RM;
+    if (op < 0x40 && (op & 7) === 3) return Fast.ALU_FROM_RM;
+    if (op === 0x81 || op === 0x83) return op === 0x81 ? Fast.ALU_IMM32 : Fast.ALU_IMM8;
+    return op === 0x89 ? Fast.MOV_TO_RM : op === 0x8b ? Fast.MOV_FROM_RM : Fast.NONE;
+  }
   if (i.adsize !== 4) return Fast.NONE;
   return op === 0x8b ? Fast.LOAD32 : op === 0x89 ? Fast.STORE32 : op === 0x8d ? Fast.LEA32 : Fast.NONE;
 }
@@ -83,7 +103,7 @@ export class PackedStore {
 
 export function packInsn(i: Insn, w: Int32Array, at: number): void {
   // Cost profiles charge whole cycles (jit-packed.test.ts checks every profile); the decoder keeps the rest in range.
-  if ((i.cycles | 0) !== i.cycles || i.cycles < 0 || i.imm2 > 0xffff || i.len > 15) {
+  if ((i.cycles | 0) !== i.cycles || i.cycles < 0 || i.cycles > CYCLES_MASK || i.imm2 > 0xffff || i.len > 15) {
     throw new Error(`cannot pack opcode ${i.op.toString(16)}: a field is out of range`);
   }
   w[at] =
@@ -95,12 +115,11 @@ export function packInsn(i: Insn, w: Int32Array, at: number): void {
     (i.prefixes << 16) |
     (i.seg << 22) |
     (i.scale << 25) |
-    (i.mod << 27) |
-    (fastOf(i) << 29);
+    (i.mod << 27);
   w[at + 1] = i.reg | (i.rm << 3) | ((i.base + 1) << 6) | ((i.index + 1) << 10) | (i.imm2 << 14);
   w[at + 2] = i.disp;
   w[at + 3] = i.imm;
-  w[at + 4] = i.cycles;
+  w[at + 4] = i.cycles | (fastOf(i) << 24);
 }
 
 /** Fill `out` (all but `eip`) from the instruction packed at `at`. */
@@ -123,5 +142,5 @@ export function unpackInsn(w: Int32Array, at: number, out: Insn): void {
   out.imm2 = (b >>> 14) & 0xffff;
   out.disp = w[at + 2];
   out.imm = w[at + 3] >>> 0;
-  out.cycles = w[at + 4];
+  out.cycles = w[at + 4] & CYCLES_MASK;
 }

@@ -27,6 +27,7 @@ import type { Cpu, ExitReason } from "../cpu.js";
 import { ABANDON, CpuFault } from "../fault.js";
 import { Insn, readsInsnEip } from "../insn.js";
 import { raise } from "../interrupts.js";
+import { AluOp, alu } from "../ops/alu.js";
 import { HANDLERS } from "../ops/index.js";
 import { Flow, flowOf, isRepString } from "./flow.js";
 import { Fast, type PackedStore, unpackInsn, WORDS } from "./packed.js";
@@ -102,7 +103,8 @@ export class ThreadedRunner {
         const a = words[at];
         const eip = ((start + (a & 15)) & mask) >>> 0;
         cpu.eip = eip;
-        const fast = a >>> 29;
+        const c = words[at + 4];
+        const fast = c >>> 24;
         if (fast === Fast.NONE) {
           unpackInsn(words, at, i);
           if (b.readsEip) i.eip = start;
@@ -111,7 +113,22 @@ export class ThreadedRunner {
         } else {
           // What the handler does (data.ts MOV and LEA, operands.ts ea, readE and writeE).
           const w = words[at + 1];
-          if (fast === Fast.PUSH32) cpu.push(regs[(a >>> 4) & 7] >>> 0, 4);
+          if (fast >= Fast.ALU_TO_RM) {
+            // ops/alu.ts: the operation is op >> 3, or ModRM.reg in group 1; CMP writes nothing back.
+            const op = (a >>> 4) & 0x1ff;
+            if (fast === Fast.ALU_TO_RM || fast === Fast.ALU_IMM32 || fast === Fast.ALU_IMM8) {
+              const k = fast === Fast.ALU_TO_RM ? op >> 3 : w & 7;
+              const src =
+                fast === Fast.ALU_TO_RM
+                  ? regs[w & 7] >>> 0
+                  : fast === Fast.ALU_IMM32
+                    ? words[at + 3] >>> 0
+                    : ((words[at + 3] << 24) >> 24) >>> 0;
+              const r = alu(cpu, k, regs[(w >>> 3) & 7] >>> 0, src, 4);
+              if (k !== AluOp.CMP) regs[(w >>> 3) & 7] = r;
+            } else if (fast === Fast.ALU_FROM_RM) regs[w & 7] = alu(cpu, op >> 3, regs[w & 7] >>> 0, regs[(w >>> 3) & 7] >>> 0, 4);
+            else regs[0] = alu(cpu, op >> 3, regs[0] >>> 0, words[at + 3] >>> 0, 4);
+          } else if (fast === Fast.PUSH32) cpu.push(regs[(a >>> 4) & 7] >>> 0, 4);
           else if (fast === Fast.POP32) {
             // The increment first: POP ESP leaves the popped value in ESP.
             const v = cpu.pop(4);
@@ -130,7 +147,7 @@ export class ThreadedRunner {
           }
         }
         cpu.instructions++;
-        cpu.cycles += words[at + 4];
+        cpu.cycles += c & 0xffffff;
         start = eip;
       }
     } catch (e) {

@@ -26,8 +26,9 @@ export const WORDS = 5;
  * Instructions the threaded runner does itself from the packed words,
  * without unpacking them or calling their handler (threaded.ts): the
  * 32-bit moves between registers and memory, LEA, PUSH and POP of a
- * register, and the ALU operations on registers and immediates (through
- * the handlers' own `alu`): about two thirds of what kernel code runs.
+ * register, MOV of an immediate, and the ALU operations, TEST, INC and
+ * DEC on registers and immediates (through the handlers' own flag
+ * functions): about two thirds of what kernel code runs.
  */
 export const enum Fast {
   NONE = 0,
@@ -55,6 +56,12 @@ export const enum Fast {
   ALU_IMM32 = 11,
   /** ALU r32, imm8 sign-extended (83 with a register operand). */
   ALU_IMM8 = 12,
+  /** TEST r/m32, r32 (85) with a register operand. */
+  TEST_RR = 13,
+  /** INC r32, DEC r32 (40+r, 48+r). */
+  INC_DEC = 14,
+  /** MOV r32, imm32 (B8+r). */
+  MOV_IMM = 15,
 }
 
 /** Cycles fit below the kind in their word. */
@@ -65,10 +72,13 @@ function fastOf(i: Insn): Fast {
   const op = i.op;
   if (op >= 0x50 && op <= 0x5f) return op < 0x58 ? Fast.PUSH32 : Fast.POP32;
   if (op < 0x40 && (op & 7) === 5) return Fast.ALU_EAX;
+  if (op >= 0x40 && op <= 0x4f) return Fast.INC_DEC;
+  if (op >= 0xb8 && op <= 0xbf) return Fast.MOV_IMM;
   if (i.mod === 3) {
     if (op < 0x40 && (op & 7) === 1) return Fast.ALU_TO_RM;
     if (op < 0x40 && (op & 7) === 3) return Fast.ALU_FROM_RM;
     if (op === 0x81 || op === 0x83) return op === 0x81 ? Fast.ALU_IMM32 : Fast.ALU_IMM8;
+    if (op === 0x85) return Fast.TEST_RR;
     return op === 0x89 ? Fast.MOV_TO_RM : op === 0x8b ? Fast.MOV_FROM_RM : Fast.NONE;
   }
   if (i.adsize !== 4) return Fast.NONE;

@@ -25,9 +25,10 @@
  */
 import type { Cpu, ExitReason } from "../cpu.js";
 import { ABANDON, CpuFault } from "../fault.js";
+import { lazyLogic } from "../flags.js";
 import { Insn, readsInsnEip } from "../insn.js";
 import { raise } from "../interrupts.js";
-import { AluOp, alu } from "../ops/alu.js";
+import { AluOp, alu, incDec } from "../ops/alu.js";
 import { HANDLERS } from "../ops/index.js";
 import { Flow, flowOf, isRepString } from "./flow.js";
 import { Fast, type PackedStore, unpackInsn, WORDS } from "./packed.js";
@@ -113,7 +114,13 @@ export class ThreadedRunner {
         } else {
           // What the handler does (data.ts MOV and LEA, operands.ts ea, readE and writeE).
           const w = words[at + 1];
-          if (fast >= Fast.ALU_TO_RM) {
+          if (fast >= Fast.TEST_RR) {
+            if (fast === Fast.MOV_IMM) regs[(a >>> 4) & 7] = words[at + 3];
+            else if (fast === Fast.INC_DEC) {
+              const r = (a >>> 4) & 7;
+              regs[r] = incDec(cpu, regs[r] >>> 0, 4, (a & 0x80) !== 0);
+            } else lazyLogic(cpu, (regs[(w >>> 3) & 7] & regs[w & 7]) >>> 0, 4);
+          } else if (fast >= Fast.ALU_TO_RM) {
             // ops/alu.ts: the operation is op >> 3, or ModRM.reg in group 1; CMP writes nothing back.
             const op = (a >>> 4) & 0x1ff;
             if (fast === Fast.ALU_TO_RM || fast === Fast.ALU_IMM32 || fast === Fast.ALU_IMM8) {

@@ -141,7 +141,7 @@ import { RamBus } from "../../../src/hw/cpu/bus.js";
 import { Cpu } from "../../../src/hw/cpu/cpu.js";
 import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
-import { BlockEngine } from "../../../src/hw/cpu/jit/engine.js";
+import { BLOCK_ENGINES } from "../../support/block-engines.js";
 import { rng } from "../../support/cpu-env.js";
 
 const CODE = Buffer.from(
@@ -187,18 +187,5 @@ function run(makeEngine: (cpu: Cpu) => Engine): string {
 
 test("the compiler's inline forms leave exactly the interpreter's registers, flags, cycles and memory", () => {
   const reference = run((cpu) => new Interpreter(cpu));
-  for (const backend of ["wasm", "js"] as const) {
-    for (const hot of [0, 1]) {
-      assert.equal(
-        run((cpu) => new BlockEngine(cpu, { hot, backend })),
-        reference,
-        `${backend}, hot ${hot}`,
-      );
-    }
-  }
-  assert.equal(
-    run((cpu) => new BlockEngine(cpu, { hot: Number.POSITIVE_INFINITY })),
-    reference,
-    "threaded",
-  );
+  for (const [name, engine] of BLOCK_ENGINES) assert.equal(run(engine), reference, name);
 });

@@ -37,7 +37,7 @@ import { RamBus } from "../../../src/hw/cpu/bus.js";
 import { Cpu, CR0_PG } from "../../../src/hw/cpu/cpu.js";
 import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
-import { BlockEngine } from "../../../src/hw/cpu/jit/engine.js";
+import { BLOCK_ENGINES } from "../../support/block-engines.js";
 
 const CODE = Buffer.from(
   "b844332211bbd8c7b6a5a3fd8f0000891df18f000066c705ff8f0000efbe66891df68f00008b0dfe8f00008b15f38f00" +
@@ -93,18 +93,5 @@ test("unaligned accesses in compiled code: inside a page inline, across pages as
   // page 9's second byte as filled (13) at 0x9000-0x9001.
   assert.equal(first.regs[1], 0x0dbeef33);
   assert.equal(first.beyond, false);
-  for (const backend of ["wasm", "js"] as const) {
-    for (const hot of [0, 1]) {
-      assert.equal(
-        run((cpu) => new BlockEngine(cpu, { hot, backend })),
-        reference,
-        `${backend}, hot ${hot}`,
-      );
-    }
-  }
-  assert.equal(
-    run((cpu) => new BlockEngine(cpu, { hot: Number.POSITIVE_INFINITY })),
-    reference,
-    "threaded",
-  );
+  for (const [name, engine] of BLOCK_ENGINES) assert.equal(run(engine), reference, name);
 });

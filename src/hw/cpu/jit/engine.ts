@@ -467,8 +467,10 @@ export class BlockEngine {
       this.cpu.blockExit = true;
     }
     this.sites.fill(undefined, n * MODES, (n + 1) * MODES);
+    const first = siteKey(n * 0x1000, 0);
+    const end = siteKey((n + 1) * 0x1000, 0);
     for (let k = 0; k < RECENT; k++) {
-      if (this.recentKeys[k] >= siteKey(n * 0x1000, 0) && this.recentKeys[k] < siteKey((n + 1) * 0x1000, 0)) {
+      if (this.recentKeys[k] >= first && this.recentKeys[k] < end) {
         this.recentKeys[k] = -1;
         this.recentSites[k] = undefined;
       }

@@ -1,7 +1,7 @@
 /**
  * The first tier: code that is not hot enough to compile runs as threaded
- * blocks, straight-line runs of decoded instructions whose handlers are
- * called one after another.
+ * blocks, straight-line runs of decoded instructions run one after
+ * another, most through their handlers.
  *
  * The interpreter does, before every instruction, what only matters
  * between blocks: it looks for a stop, an interrupt, a shadow, HLT, debug
@@ -13,7 +13,8 @@
  * (flow.ts): no instruction inside it can change what those looks test.
  *
  * A block's instructions are kept packed in 32-bit words, one after
- * another (packed.ts), and unpacked one at a time into a scratch record:
+ * another (packed.ts). The commonest run straight from the words
+ * (`runFast`); the others are unpacked one at a time into a scratch record:
  * decoded-instruction objects spread over the heap cost more in cache
  * misses, in code that runs too seldom to stay in the cache, than the
  * unpacking does.
@@ -31,7 +32,7 @@ import { raise } from "../interrupts.js";
 import { AluOp, alu, incDec } from "../ops/alu.js";
 import { HANDLERS } from "../ops/index.js";
 import { Flow, flowOf, isRepString } from "./flow.js";
-import { Fast, type PackedStore, unpackInsn, WORDS } from "./packed.js";
+import { Fast, fastKind, type PackedStore, packedCycles, packedEa, unpackInsn, WORDS } from "./packed.js";
 import type { PageCode } from "./region.js";
 
 export interface ThreadedBlock {
@@ -104,57 +105,15 @@ export class ThreadedRunner {
         const a = words[at];
         const eip = ((start + (a & 15)) & mask) >>> 0;
         cpu.eip = eip;
-        const c = words[at + 4];
-        const fast = c >>> 24;
+        const fast = fastKind(words, at);
         if (fast === Fast.NONE) {
           unpackInsn(words, at, i);
           if (b.readsEip) i.eip = start;
           if (j === rep) cpu.compiledAccess = false;
           handlers[i.op](cpu, i);
-        } else {
-          // What the handler does (data.ts MOV and LEA, operands.ts ea, readE and writeE).
-          const w = words[at + 1];
-          if (fast >= Fast.TEST_RR) {
-            if (fast === Fast.MOV_IMM) regs[(a >>> 4) & 7] = words[at + 3];
-            else if (fast === Fast.INC_DEC) {
-              const r = (a >>> 4) & 7;
-              regs[r] = incDec(cpu, regs[r] >>> 0, 4, (a & 0x80) !== 0);
-            } else lazyLogic(cpu, (regs[(w >>> 3) & 7] & regs[w & 7]) >>> 0, 4);
-          } else if (fast >= Fast.ALU_TO_RM) {
-            // ops/alu.ts: the operation is op >> 3, or ModRM.reg in group 1; CMP writes nothing back.
-            const op = (a >>> 4) & 0x1ff;
-            if (fast === Fast.ALU_TO_RM || fast === Fast.ALU_IMM32 || fast === Fast.ALU_IMM8) {
-              const k = fast === Fast.ALU_TO_RM ? op >> 3 : w & 7;
-              const src =
-                fast === Fast.ALU_TO_RM
-                  ? regs[w & 7] >>> 0
-                  : fast === Fast.ALU_IMM32
-                    ? words[at + 3] >>> 0
-                    : ((words[at + 3] << 24) >> 24) >>> 0;
-              const r = alu(cpu, k, regs[(w >>> 3) & 7] >>> 0, src, 4);
-              if (k !== AluOp.CMP) regs[(w >>> 3) & 7] = r;
-            } else if (fast === Fast.ALU_FROM_RM) regs[w & 7] = alu(cpu, op >> 3, regs[w & 7] >>> 0, regs[(w >>> 3) & 7] >>> 0, 4);
-            else regs[0] = alu(cpu, op >> 3, regs[0] >>> 0, words[at + 3] >>> 0, 4);
-          } else if (fast === Fast.PUSH32) cpu.push(regs[(a >>> 4) & 7] >>> 0, 4);
-          else if (fast === Fast.POP32) {
-            // The increment first: POP ESP leaves the popped value in ESP.
-            const v = cpu.pop(4);
-            regs[(a >>> 4) & 7] = v;
-          } else if (fast === Fast.MOV_TO_RM) regs[(w >>> 3) & 7] = regs[w & 7];
-          else if (fast === Fast.MOV_FROM_RM) regs[w & 7] = regs[(w >>> 3) & 7];
-          else {
-            let off = words[at + 2];
-            const base = ((w >>> 6) & 15) - 1;
-            const index = ((w >>> 10) & 15) - 1;
-            if (base >= 0) off += regs[base];
-            if (index >= 0) off += regs[index] << ((a >>> 25) & 3);
-            if (fast === Fast.LOAD32) regs[w & 7] = cpu.read32((a >>> 22) & 7, off >>> 0);
-            else if (fast === Fast.STORE32) cpu.write32((a >>> 22) & 7, off >>> 0, regs[w & 7] >>> 0);
-            else regs[w & 7] = off;
-          }
-        }
+        } else runFast(cpu, regs, words, at, fast);
         cpu.instructions++;
-        cpu.cycles += c & 0xffffff;
+        cpu.cycles += packedCycles(words, at);
         start = eip;
       }
     } catch (e) {
@@ -172,5 +131,67 @@ export class ThreadedRunner {
     cpu.compiledAccess = false;
     this.taken = n;
     return null;
+  }
+}
+
+/**
+ * What the handler of the instruction packed at `at` does, for the `Fast`
+ * kinds (data.ts MOV and LEA, stack.ts PUSH and POP, alu.ts through its
+ * own `alu`, `incDec` and `lazyLogic`). Word 0 holds the opcode at bits
+ * 4-12 (its low 3 bits name the register of 40+r, 50+r, B8+r...), word 1
+ * ModRM.reg at bits 0-2 and ModRM.rm at bits 3-5 (packed.ts).
+ */
+function runFast(cpu: Cpu, regs: Int32Array, words: Int32Array, at: number, fast: Fast): void {
+  const a = words[at];
+  const w = words[at + 1];
+  const op = (a >>> 4) & 0x1ff;
+  const reg = w & 7;
+  const rm = (w >>> 3) & 7;
+  switch (fast) {
+    case Fast.LOAD32:
+      regs[reg] = cpu.read32((a >>> 22) & 7, packedEa(words, at, regs));
+      return;
+    case Fast.STORE32:
+      cpu.write32((a >>> 22) & 7, packedEa(words, at, regs), regs[reg] >>> 0);
+      return;
+    case Fast.LEA32:
+      regs[reg] = packedEa(words, at, regs);
+      return;
+    case Fast.MOV_TO_RM:
+      regs[rm] = regs[reg];
+      return;
+    case Fast.MOV_FROM_RM:
+      regs[reg] = regs[rm];
+      return;
+    case Fast.PUSH32:
+      cpu.push(regs[op & 7] >>> 0, 4);
+      return;
+    case Fast.POP32:
+      // The pop first: POP ESP leaves the popped value in ESP.
+      regs[op & 7] = cpu.pop(4);
+      return;
+    case Fast.MOV_IMM:
+      regs[op & 7] = words[at + 3];
+      return;
+    case Fast.INC_DEC:
+      regs[op & 7] = incDec(cpu, regs[op & 7] >>> 0, 4, op >= 0x48);
+      return;
+    case Fast.TEST_RR:
+      lazyLogic(cpu, (regs[rm] & regs[reg]) >>> 0, 4);
+      return;
+    case Fast.ALU_FROM_RM:
+      regs[reg] = alu(cpu, op >> 3, regs[reg] >>> 0, regs[rm] >>> 0, 4);
+      return;
+    case Fast.ALU_EAX:
+      regs[0] = alu(cpu, op >> 3, regs[0] >>> 0, words[at + 3] >>> 0, 4);
+      return;
+    default: {
+      // ALU r/m32 with a register or an immediate (group 1: the operation is ModRM.reg); CMP writes nothing back.
+      const k = fast === Fast.ALU_TO_RM ? op >> 3 : reg;
+      const imm = words[at + 3];
+      const src = fast === Fast.ALU_TO_RM ? regs[reg] >>> 0 : fast === Fast.ALU_IMM32 ? imm >>> 0 : ((imm << 24) >> 24) >>> 0;
+      const r = alu(cpu, k, regs[rm] >>> 0, src, 4);
+      if (k !== AluOp.CMP) regs[rm] = r;
+    }
   }
 }

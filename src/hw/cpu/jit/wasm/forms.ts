@@ -504,47 +504,7 @@ export class Emitter {
     if (this.stringForm(i, flagsLive, slow)) return true;
     // NOP, PAUSE and the multi-byte NOPs (their operand is never accessed).
     if (op === 0x90 || (op >= 0x119 && op <= 0x11f)) return true;
-    // CLI where CPL <= IOPL (below CPL 3 only: not virtual-8086 mode; real mode has CPL 0); else the handler's #GP.
-    if (op === 0xfa && !(this.rd & T_USER_R)) {
-      this.fastOrSlow((miss) => {
-        this.slot(Slot.CPL).slot(Slot.FLAGS).b.i32(12).op(Op.i32_shr_u).i32(3).op(Op.i32_and).op(Op.i32_gt_u).brIf(miss);
-        this.setSlot(Slot.FLAGS, () => this.slot(Slot.FLAGS).b.i32(~IF).op(Op.i32_and));
-      }, slow);
-      return true;
-    }
-    // PUSHF with a 32-bit operand below CPL 3: EFLAGS, VM and RF clear (stack.ts pushf).
-    if (op === 0x9c && i.opsize === 4 && !(this.rd & T_USER_R)) {
-      this.push(() => {
-        this.slot(Slot.FLAGS)
-          .b.i32(~(ARITH | VM | RF))
-          .op(Op.i32_and)
-          .i32(FIXED1)
-          .op(Op.i32_or);
-        const flags: [F, number][] = [
-          [F.GET_CF, 0],
-          [F.GET_PF, 2],
-          [F.GET_AF, 4],
-          [F.GET_ZF, 6],
-          [F.GET_SF, 7],
-          [F.GET_OF, 11],
-        ];
-        for (const [get, bit] of flags) {
-          b.call(get);
-          if (bit) b.i32(bit).op(Op.i32_shl);
-          b.op(Op.i32_or);
-        }
-      }, slow);
-      return true;
-    }
-    // CLD, STD.
-    if (op === 0xfc || op === 0xfd) {
-      this.setSlot(Slot.FLAGS, () => {
-        this.slot(Slot.FLAGS);
-        if (op === 0xfc) b.i32(~DF).op(Op.i32_and);
-        else b.i32(DF).op(Op.i32_or);
-      });
-      return true;
-    }
+    if (this.eflagsForm(i, slow)) return true;
     // MOV r/m8, imm8 and, with the operand-size prefix, MOV r/m16, imm16.
     const size = op === 0xc6 ? 1 : op === 0xc7 && i.opsize === 2 ? 2 : 0;
     if (size && i.reg === 0 && mem) {
@@ -1006,9 +966,62 @@ export class Emitter {
   }
 
   /**
-   * Flags named in `mask` (CF, OF, AF) set eagerly to the bits `bits`
-   * pushes, and no longer lazy. What stays lazy is still what the record
-   * gives, so this is `setFlags` without materializing the rest first.
+   * Instructions on EFLAGS' system and control bits: CLI where CPL <= IOPL
+   * (below CPL 3 only: not virtual-8086 mode; real mode has CPL 0), else
+   * the handler's #GP; PUSHF with a 32-bit operand below CPL 3 (stack.ts
+   * pushf: every lazy flag worked out, VM and RF clear); CLD and STD.
+   */
+  private eflagsForm(i: Insn, slow: () => void): boolean {
+    const b = this.b;
+    const op = i.op;
+    // CLI where CPL <= IOPL (below CPL 3 only: not virtual-8086 mode; real mode has CPL 0); else the handler's #GP.
+    if (op === 0xfa && !(this.rd & T_USER_R)) {
+      this.fastOrSlow((miss) => {
+        this.slot(Slot.CPL).slot(Slot.FLAGS).b.i32(12).op(Op.i32_shr_u).i32(3).op(Op.i32_and).op(Op.i32_gt_u).brIf(miss);
+        this.setSlot(Slot.FLAGS, () => this.slot(Slot.FLAGS).b.i32(~IF).op(Op.i32_and));
+      }, slow);
+      return true;
+    }
+    // PUSHF with a 32-bit operand below CPL 3: EFLAGS, VM and RF clear (stack.ts pushf).
+    if (op === 0x9c && i.opsize === 4 && !(this.rd & T_USER_R)) {
+      this.push(() => {
+        this.slot(Slot.FLAGS)
+          .b.i32(~(ARITH | VM | RF))
+          .op(Op.i32_and)
+          .i32(FIXED1)
+          .op(Op.i32_or);
+        const flags: [F, number][] = [
+          [F.GET_CF, 0],
+          [F.GET_PF, 2],
+          [F.GET_AF, 4],
+          [F.GET_ZF, 6],
+          [F.GET_SF, 7],
+          [F.GET_OF, 11],
+        ];
+        for (const [get, bit] of flags) {
+          b.call(get);
+          if (bit) b.i32(bit).op(Op.i32_shl);
+          b.op(Op.i32_or);
+        }
+      }, slow);
+      return true;
+    }
+    // CLD, STD.
+    if (op === 0xfc || op === 0xfd) {
+      this.setSlot(Slot.FLAGS, () => {
+        this.slot(Slot.FLAGS);
+        if (op === 0xfc) b.i32(~DF).op(Op.i32_and);
+        else b.i32(DF).op(Op.i32_or);
+      });
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Flags named in `mask` set eagerly to the bits `bits` pushes, and no
+   * longer lazy. What stays lazy is still what the record gives, so this is
+   * flags.ts `setFlags` without materializing the rest first.
    */
   private setEagerFlags(mask: number, bits: () => void): void {
     const b = this.b;
@@ -1018,6 +1031,26 @@ export class Emitter {
       b.op(Op.i32_or);
     });
     this.setSlot(Slot.LAZY, () => this.slot(Slot.LAZY).b.i32(~mask).op(Op.i32_and));
+  }
+
+  /**
+   * The flags of a shift (flags.ts `setResultFlags` with CF, OF and AF
+   * given): CF and OF from the bits `cfOf` pushes, AF clear, and SF, ZF, PF
+   * recorded lazily from RES at `size`.
+   */
+  private resultFlags(size: number, cfOf: () => void): void {
+    const b = this.b;
+    this.setSlot(Slot.FLAGS, () => {
+      this.slot(Slot.FLAGS)
+        .b.i32(~(CF | OF | AF))
+        .op(Op.i32_and);
+      cfOf();
+      b.op(Op.i32_or);
+    });
+    this.setSlot(Slot.LZOP, () => b.i32(Lz.LOGIC));
+    this.setSlot(Slot.LZRES, () => b.get(L.RES));
+    this.setSlot(Slot.LZSIZE, () => b.i32(size));
+    this.setSlot(Slot.LAZY, () => b.i32(SF | ZF | PF));
   }
 
   /**
@@ -1159,19 +1192,11 @@ export class Emitter {
       if (flagsLive) b.tee(L.RES);
     });
     if (!flagsLive) return true;
-    this.setSlot(Slot.FLAGS, () => {
-      this.slot(Slot.FLAGS)
-        .b.i32(~(CF | OF | AF))
-        .op(Op.i32_and);
+    this.resultFlags(4, () => {
       if (left) b.get(L.A).i32(31).op(Op.i32_shr_u);
       else b.get(L.A).i32(1).op(Op.i32_and);
-      b.op(Op.i32_or);
       b.get(L.A).get(L.RES).op(Op.i32_xor).i32(31).op(Op.i32_shr_u).i32(11).op(Op.i32_shl, Op.i32_or);
     });
-    this.setSlot(Slot.LZOP, () => b.i32(Lz.LOGIC));
-    this.setSlot(Slot.LZRES, () => b.get(L.RES));
-    this.setSlot(Slot.LZSIZE, () => b.i32(4));
-    this.setSlot(Slot.LAZY, () => b.i32(SF | ZF | PF));
     return true;
   }
 
@@ -1208,10 +1233,7 @@ export class Emitter {
     b.op(kind).tee(L.A).i32(1).op(kind).i32(mask).op(Op.i32_and).set(L.RES);
     this.setSized(i.rm, size, () => b.get(L.RES));
     if (flagsLive || byCl || size !== 4) {
-      this.setSlot(Slot.FLAGS, () => {
-        this.slot(Slot.FLAGS)
-          .b.i32(~(CF | OF | AF))
-          .op(Op.i32_and);
+      this.resultFlags(size, () => {
         if (i.reg === 4)
           b.get(L.A)
             .i32(bits - 1)
@@ -1219,7 +1241,6 @@ export class Emitter {
             .i32(1)
             .op(Op.i32_and);
         else b.get(L.A).i32(1).op(Op.i32_and);
-        b.op(Op.i32_or);
         if (i.reg !== 7) {
           b.get(L.A)
             .get(L.RES)
@@ -1231,10 +1252,6 @@ export class Emitter {
           b.i32(11).op(Op.i32_shl, Op.i32_or);
         }
       });
-      this.setSlot(Slot.LZOP, () => b.i32(Lz.LOGIC));
-      this.setSlot(Slot.LZRES, () => b.get(L.RES));
-      this.setSlot(Slot.LZSIZE, () => b.i32(size));
-      this.setSlot(Slot.LAZY, () => b.i32(SF | ZF | PF));
     }
     if (byCl) b.end();
     return true;
@@ -1257,6 +1274,7 @@ export class Emitter {
     const reg = (n: number) => () => this.sized(n, size);
     const load = () => this.load(size);
     const low = op & ~1;
+    const group1 = op === 0x80 || op === 0x81 || op === 0x83;
     // [operation (AluOp, or -1 for TEST), destination register or -1 (the memory operand), source, memory?]
     let k = -2;
     let dst = -1;
@@ -1267,8 +1285,8 @@ export class Emitter {
     else if (op < 0x40 && (low & 7) === 0 && mem) [k, src, fromMemory] = [op >> 3, reg(i.reg), true];
     else if (op < 0x40 && (low & 7) === 2 && i.mod === 3) [k, dst, src] = [op >> 3, i.reg, reg(i.rm)];
     else if (op < 0x40 && (low & 7) === 2 && mem) [k, dst, src, fromMemory] = [op >> 3, i.reg, load, true];
-    else if ((op === 0x80 || op === 0x81 || op === 0x83) && i.mod === 3) [k, dst] = [i.reg, i.rm];
-    else if ((op === 0x80 || op === 0x81 || op === 0x83) && mem) [k, fromMemory] = [i.reg, true];
+    else if (group1 && i.mod === 3) [k, dst] = [i.reg, i.rm];
+    else if (group1 && mem) [k, fromMemory] = [i.reg, true];
     else if (low === 0xa8) [k, dst] = [-1, 0];
     else if (low === 0xf6 && i.reg === 0 && i.mod === 3) [k, dst] = [-1, i.rm];
     else if (low === 0xf6 && i.reg === 0 && mem) [k, fromMemory] = [-1, true];

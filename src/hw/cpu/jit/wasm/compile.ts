@@ -200,6 +200,20 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
     /** The block whose case comes next: a block ending where it starts runs into it, without the switch. */
     const fallsInto = region.blocks[j + 1]?.start ?? -1;
     b.end(); // this block's case starts here
+    /**
+     * On to the block at offset `t`. The cases after this one are still open
+     * around it, so a later case is a direct `br` to where its case starts;
+     * an earlier one (a loop's back edge) or an offset that starts no block
+     * goes through the switch.
+     */
+    const goTo = (t: number): void => {
+      const later = caseOf.get(t);
+      if (later !== undefined && later > j) b.br(cases[later]);
+      else {
+        b.i32(t).set(L.LABEL);
+        b.br(top);
+      }
+    };
     const n = blk.insns.length;
     // Not enough steps left: the dispatcher interprets them.
     em.slot(Slot.LEFT).b.i32(n).op(Op.i32_lt_s);
@@ -233,21 +247,24 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
         // The registers go back to the arena before the block's way out.
         em.writeBack();
         const producer = previousInline ? producerOf(blk.insns[q - 1]) : null;
-        if (off + i.len === fallsInto && isJcc32(i)) {
-          // Not taken: on into the next case, without the switch. (Leaving LABEL
+        const next = off + i.len;
+        const [target] = isJcc32(i) || isJmp(i) ? branchTargets(i, next) : [-1];
+        if (target >= 0 && target < 0x1000 && next < 0x1000) {
+          // Both ways lead into the page: straight to their cases. (Leaving LABEL
           // to `branch` and testing it against the next case was measured slower.)
-          const [target] = branchTargets(i, off + i.len);
-          if (target < 0x1000) {
-            ledger.ran(i);
-            charge();
+          ledger.ran(i);
+          charge();
+          if (isJmp(i)) goTo(target);
+          else {
             em.condition(i.op & 15, producer);
             b.if();
-            b.i32(target).set(L.LABEL);
-            b.br(top);
+            goTo(target);
             b.end();
-            endedByBranch = true;
-            break;
+            // Not taken: on into the next case, or to its case.
+            if (next !== fallsInto) goTo(next);
           }
+          endedByBranch = true;
+          break;
         }
         if (branch(em, i, off + i.len, producer, k, labelFromEip)) {
           ledger.ran(i);
@@ -292,10 +309,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
       b.end();
       labelFromEip();
       b.br(top);
-    } else if (blk.end !== fallsInto) {
-      b.i32(blk.end).set(L.LABEL);
-      b.br(top);
-    }
+    } else if (blk.end !== fallsInto) goTo(blk.end);
   }
   b.end(); // otherwise: not a block of this region (EIP is written here only: nothing reads it in between)
   setEip(() => b.get(L.LABEL));
@@ -436,6 +450,11 @@ function chain(em: Emitter, mode: number): void {
 /** A Jcc (short or near) with a 32-bit operand size, the kind `branch` can take inline. */
 function isJcc32(i: Insn): boolean {
   return i.opsize === 4 && ((i.op >= 0x70 && i.op <= 0x7f) || (i.op >= 0x180 && i.op <= 0x18f));
+}
+
+/** JMP rel8 or rel32 with a 32-bit operand size. */
+function isJmp(i: Insn): boolean {
+  return i.opsize === 4 && (i.op === 0xeb || i.op === 0xe9);
 }
 
 /**

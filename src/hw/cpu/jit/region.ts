@@ -46,6 +46,12 @@ export interface Block {
   readonly end: number;
   /** How the last instruction ends the block (NEXT: it runs into `end`, another block's start or the page's end). */
   readonly flow: Flow;
+  /**
+   * The block ends (flow NEXT) because the instruction at `end` cannot be
+   * decoded from the page: it crosses into the next page, or is invalid
+   * (../crossing.ts steps it).
+   */
+  readonly crossing: boolean;
 }
 
 export interface Region {
@@ -166,17 +172,21 @@ export function findRegion(
     const offsets: number[] = [];
     let off = start;
     let flow = Flow.NEXT;
+    let crossing = false;
     while (insns.length < maxBlock && off < 0x1000) {
       if (insns.length && (starts.has(off) || owned(off))) break;
       const i = code.at(off);
-      if (i === null) break;
+      if (i === null) {
+        crossing = true;
+        break;
+      }
       insns.push(i);
       offsets.push(off);
       off += i.len;
       flow = flowOf(i);
       if (flow !== Flow.NEXT) break;
     }
-    if (insns.length) blocks.push({ start, insns, offsets, end: off, flow });
+    if (insns.length) blocks.push({ start, insns, offsets, end: off, flow, crossing });
   }
   return { page, blocks };
 }

@@ -28,15 +28,19 @@ import { AF, CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import type { Insn } from "../../insn.js";
 import { readsInsnEip } from "../../insn.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
+import { CrossingStep, Delivered } from "../crossing.js";
 import { branchTargets, Flow, isRepString, observesTime } from "../flow.js";
 import { flagsLiveAfter, producerOf } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import { Mode } from "../mode.js";
 import type { Region } from "../region.js";
 import { CHAIN_ENTRIES, CHAINED, MODE_BITS } from "./chain.js";
-import { Emitter, L, LOCALS } from "./forms.js";
+import { Emitter, F, L, LOCALS } from "./forms.js";
 import { type Layout, Slot } from "./layout.js";
 import { Body, moduleBytes, Op, Ty } from "./module.js";
+
+/** Steps the instructions that cross into the next page (one scratch record for every region). */
+const CROSSING = new CrossingStep();
 
 /** What the import `h(k)` does around instruction k's handler. */
 const enum Call {
@@ -309,6 +313,19 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
       b.end();
       labelFromEip();
       b.br(top);
+    } else if (blk.crossing) {
+      // The instruction crossing into the next page: stepped where it is, with a step left for it.
+      em.slot(Slot.LEFT).b.i32(1).op(Op.i32_lt_s);
+      b.if();
+      setEip(() => b.i32(blk.end));
+      b.i32(0).op(Op.return);
+      b.end();
+      em.callOut(F.STEP, blk.end).b.op(Op.i32_eqz);
+      b.if();
+      b.i32(0).op(Op.return);
+      b.end();
+      labelFromEip();
+      b.br(top);
     } else if (blk.end !== fallsInto) goTo(blk.end);
   }
   b.end(); // otherwise: not a block of this region (EIP is written here only: nothing reads it in between)
@@ -320,7 +337,10 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
 
   const bytes = moduleBytes(
     cpu.arena.pages,
-    [{ name: "h", params: [Ty.I32, Ty.I32], results: [Ty.I32] }],
+    [
+      { name: "h", params: [Ty.I32, Ty.I32], results: [Ty.I32] },
+      { name: "s", params: [Ty.I32, Ty.I32], results: [Ty.I32] },
+    ],
     [
       ...flagBodies(at).map((body) => ({ params: [], results: [Ty.I32], locals: [], body })),
       { params: [Ty.I32, Ty.I32, Ty.I32], results: [Ty.I32], locals: new Array(LOCALS).fill(Ty.I32), body: b, export: "run" },
@@ -352,9 +372,23 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
     // A stop ends the chain too (the dispatcher's `follow` looks for one).
     return cpu.blockExit || cpu.stopRequest !== null || (kind & Call.SEGMENT && !cpu.flat) ? 1 : 0;
   };
+  /** The instruction at `off` that crosses into the next page: 1 when it retired (and took a step), else 0. */
+  const s = (off: number, base: number): number => {
+    at.toCpu(cpu);
+    let retired: boolean;
+    try {
+      retired = CROSSING.run(cpu, eipOf(base + off), mode);
+    } catch (e) {
+      if (e instanceof Delivered) at.left = at.left - 1; // a fault is a step, as in the interpreter
+      throw e;
+    }
+    if (retired) at.left = at.left - 1;
+    at.fromCpu(cpu);
+    return retired ? 1 : 0;
+  };
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
     m: { mem: cpu.arena.memory },
-    f: { h },
+    f: { h, s },
   });
   const index = chains.add(instance.exports.run);
 
@@ -367,6 +401,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
       r = chains.run(label, c.eip - label, c.activeTlb().byteOffset, index);
     } catch (e) {
       c.jitLeft = at.left;
+      if (e instanceof Delivered) return e.exit;
       return fault(c, e, chains.base, chains.k, chains.tables as FaultTables);
     }
     at.toCpu(c);

@@ -42,15 +42,17 @@ export const enum L {
 /** Locals after the three parameters (O to CIN, and the eight registers). */
 export const LOCALS = 17;
 
-/** Function indices: the import `h`, then the flag readers the module defines (compile.ts flagBodies, in this order). */
+/** Function indices: the imports `h` and `s`, then the flag readers the module defines (compile.ts flagBodies, in this order). */
 export const enum F {
   HANDLER = 0,
-  GET_CF = 1,
-  GET_ZF = 2,
-  GET_SF = 3,
-  GET_OF = 4,
-  GET_PF = 5,
-  GET_AF = 6,
+  /** The import `s(offset, B)`: the instruction crossing into the next page (../crossing.ts). */
+  STEP = 1,
+  GET_CF = 2,
+  GET_ZF = 3,
+  GET_SF = 4,
+  GET_OF = 5,
+  GET_PF = 6,
+  GET_AF = 7,
 }
 
 const ALU_OP: Record<number, Op> = {
@@ -362,8 +364,13 @@ export class Emitter {
 
   /** Instruction k's handler, through the import `h`; its answer (blockExit) is left on the stack. */
   callHandler(k: number): this {
+    return this.callOut(F.HANDLER, k);
+  }
+
+  /** Call import `fn` (F.HANDLER or F.STEP) with `arg` and B, around which the registers go back to the arena. */
+  callOut(fn: F, arg: number): this {
     this.writeBack();
-    this.b.i32(k).get(L.B).call(F.HANDLER);
+    this.b.i32(arg).get(L.B).call(fn);
     // At the top level the locals are simply forgotten (a register used again is loaded again);
     // below it they must hold the registers on this path too.
     if (this.atTop()) this.cached = 0;

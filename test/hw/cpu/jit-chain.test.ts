@@ -11,6 +11,7 @@ import { Cpu } from "../../../src/hw/cpu/cpu.js";
 import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
 import { BlockEngine, type JitStats } from "../../../src/hw/cpu/jit/engine.js";
+import { CHAIN_ENTRIES, chainSlot } from "../../../src/hw/cpu/jit/wasm/chain.js";
 
 const ITERATIONS = 2000;
 
@@ -73,4 +74,21 @@ test("regions chain across pages inside WebAssembly, and a store over chained co
   assert.ok((js.stats?.follows ?? 0) >= 2 * ITERATIONS - 100, `js follows: ${js.stats?.follows}`);
   assert.ok((wasm.stats?.follows ?? Number.POSITIVE_INFINITY) < 100, `wasm follows: ${wasm.stats?.follows}`);
   assert.ok((wasm.stats?.pagesInvalidated ?? 0) >= 1);
+});
+
+test("the chain cache spreads block addresses over its slots", () => {
+  // The old hash, phys ^ phys >> 11, gave these pairs (hot kernel blocks in fork+exec) one slot.
+  for (const [a, b] of [
+    [0x6266920, 0x62269a0],
+    [0x60f75b0, 0x62770b0],
+    [0x6263840, 0x6063c40],
+  ]) {
+    assert.notEqual(chainSlot(a), chainSlot(b));
+  }
+  // 20,000 block starts of 16 MiB of code: about as many distinct slots as random ones would take
+  // (2^17 · (1 − e^(−20000/2^17)) ≈ 18,600).
+  const slots = new Set<number>();
+  for (let k = 0; k < 20000; k++) slots.add(chainSlot(0x1000000 + ((k * 839) % (1 << 24))));
+  assert.ok(slots.size > 18000, `${slots.size} slots`);
+  assert.ok(slots.size < CHAIN_ENTRIES);
 });

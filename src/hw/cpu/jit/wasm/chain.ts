@@ -36,18 +36,26 @@ import type { FaultTables } from "../ledger.js";
 import { Body, moduleBytes, Op, Ty } from "./module.js";
 
 /**
- * Cache entries (a power of two): 8 bytes each, physical address and
- * (table index << MODE_BITS | mode + 1). At 2^14 entries a third of the transfers
- * between regions during fork+exec missed on collisions; at 2^17, 3%.
+ * Cache entries: 8 bytes each, physical address and (table index <<
+ * MODE_BITS | mode + 1). At 2^14 entries a third of the transfers between
+ * regions during fork+exec missed on collisions; at 2^17, 3%.
  */
-export const CHAIN_ENTRIES = 1 << 17;
+export const CHAIN_BITS = 17;
+export const CHAIN_ENTRIES = 1 << CHAIN_BITS;
+/**
+ * The multiplier of the slot hash (Fibonacci hashing: the top bits of
+ * phys · 2^32/φ). The hash it replaced, phys ^ phys >> 11, sent addresses
+ * 0x40080 apart to one slot; in fork+exec the kernel's hot blocks evicted
+ * each other 313,000 times, each a return to the dispatcher.
+ */
+export const CHAIN_HASH = 0x9e3779b1 | 0;
 
 /** Bits of a cache entry's second word holding mode + 1 (modes 0 to 7, 0: no entry). */
 export const MODE_BITS = 4;
 
 /** The cache slot of physical address `phys` (compile.ts computes the same in WebAssembly). */
 export function chainSlot(phys: number): number {
-  return (phys ^ (phys >>> 11)) & (CHAIN_ENTRIES - 1);
+  return Math.imul(phys, CHAIN_HASH) >>> (32 - CHAIN_BITS);
 }
 
 /** A region's answer: it left the target of a chain in the arena (`Chains.target`). */

@@ -34,7 +34,7 @@ import { flagsLiveAfter, producerOf } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import { Mode } from "../mode.js";
 import type { Region } from "../region.js";
-import { CHAIN_ENTRIES, CHAINED, MODE_BITS } from "./chain.js";
+import { CHAIN_BITS, CHAIN_HASH, CHAINED, MODE_BITS } from "./chain.js";
 import { Emitter, F, L, LOCALS } from "./forms.js";
 import { type Layout, Slot } from "./layout.js";
 import { Body, moduleBytes, Op, Ty } from "./module.js";
@@ -444,12 +444,10 @@ function chain(em: Emitter, mode: number): void {
   b.op(Op.f64_convert_i32_u).f64(0xfff).op(Op.f64_add).i32(0).mem(Op.f64_load, at.codeHi).op(Op.f64_gt).brIf(miss);
   // P = the physical address; A = its cache entry (chainSlot), which must hold P in this mode.
   b.get(L.E).i32(-4096).op(Op.i32_and).get(L.O).op(Op.i32_or).tee(L.P);
-  b.get(L.P)
-    .i32(11)
+  b.i32(CHAIN_HASH)
+    .op(Op.i32_mul)
+    .i32(32 - CHAIN_BITS)
     .op(Op.i32_shr_u)
-    .op(Op.i32_xor)
-    .i32(CHAIN_ENTRIES - 1)
-    .op(Op.i32_and)
     .i32(3)
     .op(Op.i32_shl);
   b.i32(at.chains.cache).op(Op.i32_add).tee(L.A);

@@ -36,7 +36,7 @@ import { Mode } from "../mode.js";
 import type { Region } from "../region.js";
 import { CHAIN_BITS, CHAIN_HASH, CHAINED, MODE_BITS } from "./chain.js";
 import { Emitter, F, L, LOCALS } from "./forms.js";
-import { type Layout, Slot } from "./layout.js";
+import { type Layout, MAX_LEFT, Slot } from "./layout.js";
 import { Body, moduleBytes, Op, Ty } from "./module.js";
 
 /** Steps the instructions that cross into the next page (one scratch record for every region). */
@@ -176,7 +176,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
   /** Charging what ran and is not charged yet. */
   const charge = (): void => {
     const due = ledger.charge();
-    if (due.count) em.addF(Slot.CYCLES, due.cycles).addF(Slot.COUNT, due.count);
+    if (due.count) em.charge(due.count, due.cycles);
   };
   // After a handler that moved EIP: go where it points.
   const labelFromEip = (): void => {
@@ -395,18 +395,20 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
   const code = function region(c: Cpu, label: number): RegionResult {
     chains.k = -1;
     at.fromCpu(c);
-    at.left = c.jitLeft;
+    // Steps beyond MAX_LEFT wait for the next call (Slot.CHARGES must not overflow).
+    const held = Math.max(0, c.jitLeft - MAX_LEFT);
+    at.left = c.jitLeft - held;
     let r: number;
     try {
       r = chains.run(label, c.eip - label, c.activeTlb().byteOffset, index);
     } catch (e) {
-      c.jitLeft = at.left;
+      c.jitLeft = at.left + held;
       if (e instanceof Delivered) return e.exit;
       return fault(c, e, chains.base, chains.k, chains.tables as FaultTables);
     }
     at.toCpu(c);
     c.eip = at.eip;
-    c.jitLeft = at.left;
+    c.jitLeft = at.left + held;
     return r === 1 ? follow : null;
   };
   return { code, index };

@@ -223,15 +223,15 @@ export class Emitter {
     this.b.mem(Op.i32_store, this.at.slots + s);
     return this;
   }
-  /** Add `n` to a float64 slot (a charge). */
-  addF(s: Slot, n: number): this {
+  /** Charge `count` instructions and `cycles` cycles (Slot.CHARGES). */
+  charge(count: number, cycles: number): this {
     this.b
       .i32(0)
       .i32(0)
-      .mem(Op.f64_load, this.at.slots + s)
-      .f64(n)
-      .op(Op.f64_add)
-      .mem(Op.f64_store, this.at.slots + s);
+      .mem(Op.i64_load, this.at.slots + Slot.CHARGES)
+      .i64(cycles * 2 ** 32 + count)
+      .op(Op.i64_add)
+      .mem(Op.i64_store, this.at.slots + Slot.CHARGES);
     return this;
   }
 

@@ -24,11 +24,23 @@ export const enum Slot {
   SSBIG = 40,
   /** The CPL (read by CLI's form; a handler that changes it runs before the next copy). */
   CPL = 44,
-  /** Float64: cycles and instructions charged by compiled code, not yet added to the Cpu. */
-  CYCLES = 48,
-  COUNT = 56,
+  /**
+   * The instructions (low word) and cycles (high word) charged by compiled
+   * code and not yet added to the Cpu: one int64, so that a block's charge
+   * is one add (count + cycles · 2^32). Neither word overflows: they go to
+   * the Cpu at every call out and return, and a run between those takes at
+   * most `MAX_LEFT` steps.
+   */
+  CHARGES = 48,
 }
-const SLOT_BYTES = 64;
+const SLOT_BYTES = 56;
+
+/**
+ * The most steps compiled code takes in one call from the dispatcher: at
+ * most 2^14 cycles each (an I/O instruction is 3,200), the cycles charged in
+ * one call stay below 2^32.
+ */
+export const MAX_LEFT = 1 << 18;
 
 const LAYOUTS = new WeakMap<Cpu, Layout>();
 
@@ -58,7 +70,6 @@ export class Layout {
   /** The regions' shared function table and chain cache (chain.ts). */
   readonly chains: Chains;
   private readonly s: Int32Array;
-  private readonly f: Float64Array;
 
   constructor(cpu: Cpu) {
     const arena = cpu.arena;
@@ -74,7 +85,6 @@ export class Layout {
     this.slots = arena.alloc(SLOT_BYTES);
     this.chains = new Chains(arena);
     this.s = new Int32Array(arena.buffer, this.slots, SLOT_BYTES >> 2);
-    this.f = new Float64Array(arena.buffer, this.slots, SLOT_BYTES >> 3);
   }
 
   /** The Cpu's EIP, flags and stack size into the slots (on entry, and after a handler). */
@@ -96,7 +106,6 @@ export class Layout {
   /** The slots' flags and charges into the Cpu (before a handler, and on return). */
   toCpu(cpu: Cpu): void {
     const s = this.s;
-    const f = this.f;
     cpu.flags = s[Slot.FLAGS >> 2];
     cpu.lazy = s[Slot.LAZY >> 2];
     cpu.lzOp = s[Slot.LZOP >> 2];
@@ -105,10 +114,10 @@ export class Layout {
     cpu.lzRes = s[Slot.LZRES >> 2] >>> 0;
     cpu.lzCin = s[Slot.LZCIN >> 2];
     cpu.lzSize = s[Slot.LZSIZE >> 2];
-    cpu.cycles += f[Slot.CYCLES >> 3];
-    cpu.instructions += f[Slot.COUNT >> 3];
-    f[Slot.CYCLES >> 3] = 0;
-    f[Slot.COUNT >> 3] = 0;
+    cpu.instructions += s[Slot.CHARGES >> 2] >>> 0;
+    cpu.cycles += s[(Slot.CHARGES >> 2) + 1] >>> 0;
+    s[Slot.CHARGES >> 2] = 0;
+    s[(Slot.CHARGES >> 2) + 1] = 0;
   }
 
   get eip(): number {

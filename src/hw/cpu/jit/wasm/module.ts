@@ -42,6 +42,8 @@ export const enum Op {
   i32_store16 = 0x3b,
   i32_const = 0x41,
   i64_const = 0x42,
+  i64_load = 0x29,
+  i64_store = 0x37,
   f64_const = 0x44,
   i32_eqz = 0x45,
   i32_eq = 0x46,
@@ -156,6 +158,19 @@ export class Body {
     this.bytes.push(Op.i32_const);
     sleb(this.bytes, v);
     return this;
+  }
+  /** An i64 constant from a non-negative safe integer (below 2^53). */
+  i64(v: number): this {
+    this.bytes.push(Op.i64_const);
+    for (;;) {
+      const byte = v % 128;
+      v = Math.floor(v / 128);
+      if (v === 0 && byte < 0x40) {
+        this.bytes.push(byte);
+        return this;
+      }
+      this.bytes.push(byte | 0x80);
+    }
   }
   f64(v: number): this {
     this.bytes.push(Op.f64_const);

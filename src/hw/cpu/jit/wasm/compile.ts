@@ -36,7 +36,7 @@ import { Mode } from "../mode.js";
 import type { Region } from "../region.js";
 import { CHAIN_BITS, CHAIN_HASH, CHAINED, MODE_BITS } from "./chain.js";
 import { Emitter, F, L, LOCALS } from "./forms.js";
-import { type Layout, MAX_LEFT, Slot } from "./layout.js";
+import { Kind, type Layout, MAX_LEFT, Slot } from "./layout.js";
 import { Body, moduleBytes, Op, Ty } from "./module.js";
 
 /** Steps the instructions that cross into the next page (one scratch record for every region). */
@@ -68,10 +68,15 @@ function loadsDataSegment(i: Insn): boolean {
 /** Reading one flag from the slots as flags.ts reads it from the Cpu (getCF, getZF, ...): 0 or 1. */
 function flagBodies(at: Layout): Body[] {
   const slotOf = (b: Body, s: Slot) => b.i32(0).mem(Op.i32_load, at.slots + s);
+  /** A field of the record's LZKIND word (layout.ts Kind). */
+  const field = (b: Body, shift: number, mask: number) => slotOf(b, Slot.LZKIND).i32(shift).op(Op.i32_shr_u).i32(mask).op(Op.i32_and);
+  const opOf = (b: Body) => field(b, Kind.OP_SHIFT, Kind.OP_MASK);
+  const sizeOf = (b: Body) => field(b, Kind.SIZE_SHIFT, Kind.SIZE_MASK);
+  const cinOf = (b: Body) => slotOf(b, Slot.LZKIND).i32(Kind.CIN_SHIFT).op(Op.i32_shr_u);
   /** if the flag is lazy: `compute`, else the stored bit. */
   const flag = (bit: number, compute: (b: Body) => void): Body => {
     const b = new Body();
-    slotOf(b, Slot.LAZY).i32(bit).op(Op.i32_and);
+    slotOf(b, Slot.LZKIND).i32(bit).op(Op.i32_and);
     b.if();
     compute(b);
     b.op(Op.return);
@@ -80,28 +85,29 @@ function flagBodies(at: Layout): Body[] {
     return b;
   };
   /** The sign bit of the recorded size: 1 << (8·size − 1). */
-  const sign = (b: Body) => slotOf(b.i32(1), Slot.LZSIZE).i32(3).op(Op.i32_shl).i32(1).op(Op.i32_sub).op(Op.i32_shl);
+  const sign = (b: Body) => sizeOf(b.i32(1)).i32(3).op(Op.i32_shl).i32(1).op(Op.i32_sub).op(Op.i32_shl);
   const cf = flag(CF, (b) => {
     const wide = (s: Slot) => slotOf(b, s).op(Op.i64_extend_i32_u);
-    slotOf(b, Slot.LZOP).op(Op.i32_eqz);
+    const cin = () => cinOf(b).op(Op.i64_extend_i32_u);
+    opOf(b).op(Op.i32_eqz);
     b.if();
     // ADD: dst + src + cin > mask(size); mask = size 4 ? 0xffffffff : (1 << 8·size) − 1
     wide(Slot.LZDST);
     wide(Slot.LZSRC);
     b.op(Op.i64_add);
-    wide(Slot.LZCIN);
+    cin();
     b.op(Op.i64_add);
     b.i32(-1).i32(1);
-    slotOf(b, Slot.LZSIZE).i32(3).op(Op.i32_shl).op(Op.i32_shl).i32(1).op(Op.i32_sub);
-    slotOf(b, Slot.LZSIZE).i32(4).op(Op.i32_eq);
+    sizeOf(b).i32(3).op(Op.i32_shl).op(Op.i32_shl).i32(1).op(Op.i32_sub);
+    sizeOf(b).i32(4).op(Op.i32_eq);
     b.op(Op.select, Op.i64_extend_i32_u, Op.i64_gt_u, Op.return);
     b.end();
-    slotOf(b, Slot.LZOP).i32(1).op(Op.i32_eq);
+    opOf(b).i32(1).op(Op.i32_eq);
     b.if();
     // SUB: dst < src + cin
     wide(Slot.LZDST);
     wide(Slot.LZSRC);
-    wide(Slot.LZCIN);
+    cin();
     b.op(Op.i64_add, Op.i64_lt_u, Op.return);
     b.end();
     b.i32(0);
@@ -115,7 +121,7 @@ function flagBodies(at: Layout): Body[] {
   const of = flag(OF, (b) => {
     // LOGIC: 0; otherwise (dst ^ res) & x & sign, x = src ^ res for ADD, dst ^ src for SUB (flags.ts getOF).
     const slot = (s: Slot) => slotOf(b, s);
-    slot(Slot.LZOP).i32(Lz.LOGIC).op(Op.i32_eq);
+    opOf(b).i32(Lz.LOGIC).op(Op.i32_eq);
     b.if();
     b.i32(0).op(Op.return);
     b.end();
@@ -125,7 +131,7 @@ function flagBodies(at: Layout): Body[] {
     slot(Slot.LZRES).op(Op.i32_xor);
     slot(Slot.LZDST);
     slot(Slot.LZSRC).op(Op.i32_xor);
-    slot(Slot.LZOP).op(Op.i32_eqz, Op.select, Op.i32_and);
+    opOf(b).op(Op.i32_eqz, Op.select, Op.i32_and);
     sign(b);
     b.op(Op.i32_and).i32(0).op(Op.i32_ne);
   });
@@ -133,7 +139,7 @@ function flagBodies(at: Layout): Body[] {
   const pf = flag(PF, (b) => slotOf(b, Slot.LZRES).i32(0xff).op(Op.i32_and, Op.i32_popcnt).i32(1).op(Op.i32_and, Op.i32_eqz));
   // AF: LOGIC 0; otherwise bit 4 of dst ^ src ^ res (flags.ts getAF).
   const af = flag(AF, (b) => {
-    slotOf(b, Slot.LZOP).i32(Lz.LOGIC).op(Op.i32_eq);
+    opOf(b).i32(Lz.LOGIC).op(Op.i32_eq);
     b.if();
     b.i32(0).op(Op.return);
     b.end();

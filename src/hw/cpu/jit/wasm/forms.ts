@@ -18,7 +18,7 @@ import { BitOp } from "../../ops/bits.js";
 import { T_USER_R, T_USER_W } from "../../paging.js";
 import { type Producer, rotatesRegister, singleStringOp } from "../inline.js";
 import type { Layout } from "./layout.js";
-import { Slot } from "./layout.js";
+import { Kind, kindWord, Slot } from "./layout.js";
 import { type Body, Op } from "./module.js";
 
 /** Locals of a region function (parameters first). */
@@ -238,13 +238,13 @@ export class Emitter {
   /** The lazy-flag record of one operation, from the locals A, BB, RES, and CIN if `carry` (flags.ts). */
   lazy(kind: number, size: number, lazyBits = ARITH, carry = false): void {
     const logic = kind === Lz.LOGIC;
-    this.setSlot(Slot.LZOP, () => this.b.i32(kind));
     this.setSlot(Slot.LZDST, () => (logic ? this.b.i32(0) : this.b.get(L.A)));
     this.setSlot(Slot.LZSRC, () => (logic ? this.b.i32(0) : this.b.get(L.BB)));
     this.setSlot(Slot.LZRES, () => this.b.get(L.RES));
-    this.setSlot(Slot.LZCIN, () => (carry ? this.b.get(L.CIN) : this.b.i32(0)));
-    this.setSlot(Slot.LZSIZE, () => this.b.i32(size));
-    this.setSlot(Slot.LAZY, () => this.b.i32(lazyBits));
+    this.setSlot(Slot.LZKIND, () => {
+      this.b.i32(kindWord(lazyBits, kind, size, 0));
+      if (carry) this.b.get(L.CIN).i32(Kind.CIN_SHIFT).op(Op.i32_shl, Op.i32_or);
+    });
   }
 
   /** The record of 32-bit ALU operation `op` (ADC and SBB with their carry in CIN). */
@@ -257,7 +257,7 @@ export class Emitter {
   /** INC/DEC: CF keeps its value, frozen first if it was lazy (lazyIncDec). */
   private incDecFlags(dec: boolean): void {
     const b = this.b;
-    this.slot(Slot.LAZY).b.i32(CF).op(Op.i32_and);
+    this.slot(Slot.LZKIND).b.i32(CF).op(Op.i32_and);
     b.if();
     this.setSlot(Slot.FLAGS, () => {
       this.slot(Slot.FLAGS).b.i32(~CF).op(Op.i32_and);
@@ -1037,7 +1037,7 @@ export class Emitter {
       bits();
       b.op(Op.i32_or);
     });
-    this.setSlot(Slot.LAZY, () => this.slot(Slot.LAZY).b.i32(~mask).op(Op.i32_and));
+    this.setSlot(Slot.LZKIND, () => this.slot(Slot.LZKIND).b.i32(~mask).op(Op.i32_and));
   }
 
   /**
@@ -1054,10 +1054,8 @@ export class Emitter {
       cfOf();
       b.op(Op.i32_or);
     });
-    this.setSlot(Slot.LZOP, () => b.i32(Lz.LOGIC));
     this.setSlot(Slot.LZRES, () => b.get(L.RES));
-    this.setSlot(Slot.LZSIZE, () => b.i32(size));
-    this.setSlot(Slot.LAZY, () => b.i32(SF | ZF | PF));
+    this.setSlot(Slot.LZKIND, () => b.i32(kindWord(SF | ZF | PF, Lz.LOGIC, size, 0)));
   }
 
   /**

@@ -14,13 +14,15 @@ export const enum Slot {
   EIP = 0,
   LEFT = 4,
   FLAGS = 8,
-  LAZY = 12,
-  LZOP = 16,
+  /**
+   * Which flags are lazy (the Cpu's `lazy`, bits 0-11) and the record's
+   * operation, size and carry in (`Kind`): one store where a block leaves a
+   * record behind.
+   */
+  LZKIND = 12,
   LZDST = 20,
   LZSRC = 24,
   LZRES = 28,
-  LZCIN = 32,
-  LZSIZE = 36,
   SSBIG = 40,
   /** The CPL (read by CLI's form; a handler that changes it runs before the next copy). */
   CPL = 44,
@@ -34,6 +36,20 @@ export const enum Slot {
   CHARGES = 48,
 }
 const SLOT_BYTES = 56;
+
+/** Fields of Slot.LZKIND above the lazy flags' mask: the operation (Lz), the size in bytes, the carry in. */
+export const enum Kind {
+  OP_SHIFT = 12,
+  OP_MASK = 3,
+  SIZE_SHIFT = 16,
+  SIZE_MASK = 7,
+  CIN_SHIFT = 20,
+}
+
+/** The LZKIND word of a record. */
+export function kindWord(lazy: number, op: number, size: number, cin: number): number {
+  return lazy | (op << Kind.OP_SHIFT) | (size << Kind.SIZE_SHIFT) | (cin << Kind.CIN_SHIFT);
+}
 
 /**
  * The most steps compiled code takes in one call from the dispatcher: at
@@ -92,13 +108,10 @@ export class Layout {
     const s = this.s;
     s[Slot.EIP >> 2] = cpu.eip;
     s[Slot.FLAGS >> 2] = cpu.flags;
-    s[Slot.LAZY >> 2] = cpu.lazy;
-    s[Slot.LZOP >> 2] = cpu.lzOp;
+    s[Slot.LZKIND >> 2] = kindWord(cpu.lazy, cpu.lzOp, cpu.lzSize, cpu.lzCin);
     s[Slot.LZDST >> 2] = cpu.lzDst;
     s[Slot.LZSRC >> 2] = cpu.lzSrc;
     s[Slot.LZRES >> 2] = cpu.lzRes;
-    s[Slot.LZCIN >> 2] = cpu.lzCin;
-    s[Slot.LZSIZE >> 2] = cpu.lzSize;
     s[Slot.SSBIG >> 2] = cpu.ssBig ? 1 : 0;
     s[Slot.CPL >> 2] = cpu.cpl;
   }
@@ -107,13 +120,14 @@ export class Layout {
   toCpu(cpu: Cpu): void {
     const s = this.s;
     cpu.flags = s[Slot.FLAGS >> 2];
-    cpu.lazy = s[Slot.LAZY >> 2];
-    cpu.lzOp = s[Slot.LZOP >> 2];
+    const kind = s[Slot.LZKIND >> 2];
+    cpu.lazy = kind & ((1 << Kind.OP_SHIFT) - 1);
+    cpu.lzOp = (kind >>> Kind.OP_SHIFT) & Kind.OP_MASK;
+    cpu.lzSize = (kind >>> Kind.SIZE_SHIFT) & Kind.SIZE_MASK;
+    cpu.lzCin = kind >>> Kind.CIN_SHIFT;
     cpu.lzDst = s[Slot.LZDST >> 2] >>> 0;
     cpu.lzSrc = s[Slot.LZSRC >> 2] >>> 0;
     cpu.lzRes = s[Slot.LZRES >> 2] >>> 0;
-    cpu.lzCin = s[Slot.LZCIN >> 2];
-    cpu.lzSize = s[Slot.LZSIZE >> 2];
     cpu.instructions += s[Slot.CHARGES >> 2] >>> 0;
     cpu.cycles += s[(Slot.CHARGES >> 2) + 1] >>> 0;
     s[Slot.CHARGES >> 2] = 0;

@@ -237,9 +237,11 @@ export class Emitter {
 
   /** The lazy-flag record of one operation, from the locals A, BB, RES, and CIN if `carry` (flags.ts). */
   lazy(kind: number, size: number, lazyBits = ARITH, carry = false): void {
-    const logic = kind === Lz.LOGIC;
-    this.setSlot(Slot.LZDST, () => (logic ? this.b.i32(0) : this.b.get(L.A)));
-    this.setSlot(Slot.LZSRC, () => (logic ? this.b.i32(0) : this.b.get(L.BB)));
+    // A LOGIC record's flags come from its result alone (flags.ts): its operands are left as they were.
+    if (kind !== Lz.LOGIC) {
+      this.setSlot(Slot.LZDST, () => this.b.get(L.A));
+      this.setSlot(Slot.LZSRC, () => this.b.get(L.BB));
+    }
     this.setSlot(Slot.LZRES, () => this.b.get(L.RES));
     this.setSlot(Slot.LZKIND, () => {
       this.b.i32(kindWord(lazyBits, kind, size, 0));

@@ -29,7 +29,6 @@ const LEAVE_1 = [
   0x6d,
   0x6e,
   0x6f, // ins, outs
-  0x8e, // mov Sreg, Ew
   0x9a, // call far
   0x9d, // popf
   0xca,
@@ -72,6 +71,9 @@ export function flowOf(i: Insn): Flow {
   // A repeated string instruction may stop early and resume on the next
   // step (EIP left on itself): it branches to itself or to the next one.
   if (isRepString(i)) return Flow.BRANCH;
+  // MOV to ES, DS, FS or GS goes on, as POP DS does (compiled code checks that flat segments
+  // stay flat); MOV to SS ends the block for its interrupt shadow (to CS, or past GS, it is #UD).
+  if (i.op === 0x8e) return i.reg === 0 || (i.reg >= 3 && i.reg <= 5) ? Flow.NEXT : Flow.LEAVE;
   if (i.op === 0xff) {
     // Group 5: /2 call near and /4 jmp near are branches, /3 and /5 far.
     if (i.reg === 2 || i.reg === 4) return Flow.BRANCH;

@@ -55,13 +55,14 @@ const enum Call {
 }
 
 /**
- * POP ES, POP DS, LES, LDS, LSS: the instructions that may load DS, ES or
- * SS and still go on to the next instruction (MOV to a segment register,
+ * POP ES, POP DS, LES, LDS, LSS and MOV to ES or DS: the instructions that
+ * may load DS, ES or SS and still go on to the next instruction (MOV SS,
  * POP SS, the far transfers, interrupts and task switches end their block:
  * flow.ts).
  */
 function loadsDataSegment(i: Insn): boolean {
   const op = i.op;
+  if (op === 0x8e) return i.reg === 0 || i.reg === 3;
   return op === 0x07 || op === 0x1f || op === 0xc4 || op === 0xc5 || op === 0x1b2;
 }
 

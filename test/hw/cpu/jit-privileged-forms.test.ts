@@ -21,6 +21,7 @@ import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { IF } from "../../../src/hw/cpu/flags.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
 import { BlockEngine } from "../../../src/hw/cpu/jit/engine.js";
+import { BLOCK_ENGINES } from "../../support/block-engines.js";
 
 const CODE = [0x01, 0xd8, 0x9c, 0xfa, 0xb9, 0x07, 0x00, 0x00, 0x00, 0xf4];
 
@@ -58,3 +59,45 @@ for (const [cpl, iopl] of [
     assert.equal(run(cpl, iopl, engine), reference);
   });
 }
+
+/**
+ * Instructions that read system state without changing what compiled code
+ * depends on go on inside a block: MOV from CR0, VERW and STR (group 6 but
+ * LLDT and LTR). Four rounds (nasm, bits 32, org 0x1000):
+ *   mov ecx, 4 / xor esi, esi / xor edi, edi
+ * top:
+ *   add eax, ebx
+ *   mov edx, cr0
+ *   verw word [0x2000]        ; 0x10 (writable data): ZF; 0x08 (code): not
+ *   setz bl / movzx ebx, bl
+ *   lea edi, [edi*2 + ebx]    ; ZF of each round, as bits
+ *   add esi, edx
+ *   str ax
+ *   xor word [0x2000], 0x18   ; 0x10 <-> 0x08
+ *   dec ecx / jnz top / hlt
+ */
+const SYSTEM_READS = Buffer.from("b90400000031f631ff01d80f20c20f002d002000000f94c30fb6db8d3c7b01d6660f00c866833500200000184975daf4", "hex");
+
+function runSystemReads(makeEngine: (cpu: Cpu) => Engine): string {
+  const bus = new RamBus(1 << 20);
+  // GDT at 0x800: null, code 0x08, data 0x10.
+  bus.ram.set(Buffer.from("0000000000000000ffff0000009acf00ffff00000092cf00", "hex"), 0x800);
+  bus.ram.set(SYSTEM_READS, 0x1000);
+  bus.ram[0x2000] = 0x10;
+  const cpu = new Cpu(bus);
+  cpu.enterFlat32(0x1000);
+  cpu.gdtBase = 0x800;
+  cpu.gdtLimit = 0x17;
+  cpu.regs[4] = 0x8000;
+  const exit = makeEngine(cpu).run(1000);
+  return JSON.stringify({ exit: exit.kind, eip: cpu.eip, regs: [...cpu.regs], eflags: cpu.eflags, cycles: cpu.cycles });
+}
+
+test("MOV from CR0, VERW and STR inside compiled and threaded blocks do what the interpreter does", () => {
+  const reference = runSystemReads((cpu) => new Interpreter(cpu));
+  const expected = JSON.parse(reference);
+  assert.equal(expected.exit, "halted");
+  // VERW: writable data, code, data, code.
+  assert.equal(expected.regs[7], 0b1010);
+  for (const [name, engine] of BLOCK_ENGINES) assert.equal(runSystemReads(engine), reference, name);
+});

@@ -52,11 +52,12 @@ const LEAVE_1 = [
 ];
 
 /**
- * Two-byte opcodes that end a block: descriptor tables and task register,
- * CLTS, moves to and from control and debug registers, WRMSR, SYSENTER,
- * SYSEXIT, RSM.
+ * Two-byte opcodes that end a block: descriptor tables and task register
+ * (of group 6 only LLDT and LTR: `flowOf`), CLTS, moves to control and
+ * debug registers, WRMSR, SYSENTER, SYSEXIT, RSM. Moves from control and
+ * debug registers change a general register only.
  */
-const LEAVE_2 = [0x00, 0x01, 0x06, 0x20, 0x21, 0x22, 0x23, 0x30, 0x34, 0x35, 0xaa];
+const LEAVE_2 = [0x00, 0x01, 0x06, 0x22, 0x23, 0x30, 0x34, 0x35, 0xaa];
 
 const BRANCH_1 = [0xc2, 0xc3, 0xe0, 0xe1, 0xe2, 0xe3, 0xe8, 0xe9, 0xeb];
 
@@ -74,6 +75,9 @@ export function flowOf(i: Insn): Flow {
   // MOV to ES, DS, FS or GS goes on, as POP DS does (compiled code checks that flat segments
   // stay flat); MOV to SS ends the block for its interrupt shadow (to CS, or past GS, it is #UD).
   if (i.op === 0x8e) return i.reg === 0 || (i.reg >= 3 && i.reg <= 5) ? Flow.NEXT : Flow.LEAVE;
+  // Group 6: SLDT, STR, VERR and VERW read descriptor state or set ZF (VERW runs on every return
+  // to user mode in Linux, clearing CPU buffers); LLDT and LTR load it.
+  if (i.op === 0x100) return i.reg === 2 || i.reg === 3 ? Flow.LEAVE : Flow.NEXT;
   if (i.op === 0xff) {
     // Group 5: /2 call near and /4 jmp near are branches, /3 and /5 far.
     if (i.reg === 2 || i.reg === 4) return Flow.BRANCH;

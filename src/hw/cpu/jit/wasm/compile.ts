@@ -227,12 +227,12 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
     };
     const n = blk.insns.length;
     // Not enough steps left: the dispatcher interprets them.
-    em.slot(Slot.LEFT).b.i32(n).op(Op.i32_lt_s);
+    em.slot(Slot.LEFT).b.i32(n).op(Op.i32_sub).tee(L.T).i32(0).op(Op.i32_lt_s);
     b.if();
     setEip(() => b.i32(blk.start));
     b.i32(0).op(Op.return);
     b.end();
-    em.setSlot(Slot.LEFT, () => em.slot(Slot.LEFT).b.i32(n).op(Op.i32_sub));
+    em.setSlot(Slot.LEFT, () => b.get(L.T));
     em.enterBlock();
 
     const live = flagsLiveAfter(blk.insns);

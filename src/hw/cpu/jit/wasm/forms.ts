@@ -1225,6 +1225,13 @@ export class Emitter {
     const byCl = op === 0xd2 || op === 0xd3;
     const count = op === 0xc0 || op === 0xc1 ? i.imm & 31 : 1;
     if (!byCl && count === 0) return true;
+    if (!byCl && size === 4 && !flagsLive) {
+      // No flags to work out: one shift (with them, the last bit out needs the shift by count − 1).
+      this.sized(i.rm, 4);
+      b.i32(count).op(kind).set(L.RES);
+      this.setSized(i.rm, 4, () => b.get(L.RES));
+      return true;
+    }
     if (byCl) {
       this.sized(1, 1).b.i32(31).op(Op.i32_and).tee(L.O);
       b.if();

@@ -382,14 +382,11 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
   /** The instruction at `off` that crosses into the next page: 1 when it retired (and took a step), else 0. */
   const s = (off: number, base: number): number => {
     at.toCpu(cpu);
-    let retired: boolean;
-    try {
-      retired = CROSSING.run(cpu, eipOf(base + off), mode);
-    } catch (e) {
-      if (e instanceof Delivered) at.left = at.left - 1; // a fault is a step, as in the interpreter
-      throw e;
-    }
-    if (retired) at.left = at.left - 1;
+    // A step when it retires, and when it faults (Delivered), as in the interpreter.
+    at.left = at.left - 1;
+    const retired = CROSSING.run(cpu, eipOf(base + off), mode);
+    // Otherwise the dispatcher takes it again.
+    if (!retired) at.left = at.left + 1;
     at.fromCpu(cpu);
     return retired ? 1 : 0;
   };

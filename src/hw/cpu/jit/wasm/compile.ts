@@ -7,7 +7,9 @@
  *                         | CHAINED (go on in another region: chain.ts)
  *
  * of the shape `loop { switch (label) { case …: block; continue } }`, with
- * the switch a br_table over the page offsets the region spans.
+ * the switch a br_table over the page offsets the region spans. A block
+ * goes on into a later case with a `br` to it (its `block` is still open)
+ * or by running into it; only a branch back goes round the switch.
  *
  * Why WebAssembly: V8 compiles it at once (Liftoff) and later optimizes it
  * without speculation, so code never deoptimizes when a cold path of a
@@ -21,7 +23,9 @@
  * through the import `h(k)`, which copies the slots to the Cpu, runs the
  * handler, and copies them back. A handler's fault unwinds through the
  * WebAssembly frames to the wrapper, which hands it to the same `fault` as
- * generated JavaScript, with the instruction `k` the import saw last.
+ * generated JavaScript, with the instruction `k` the import saw last. An
+ * instruction that crosses into the next page is the import `s`'s
+ * (../crossing.ts).
  */
 import { type Cpu, CS } from "../../cpu.js";
 import { AF, CF, Lz, OF, PF, SF, ZF } from "../../flags.js";

@@ -438,7 +438,19 @@ export class BlockEngine {
     const maxRegion = this.layout ? MAX_REGION_WASM : MAX_REGION_JS;
     const reached = (t: number): boolean => (sites[t]?.heat ?? 0) !== 0;
     const owned = (t: number): boolean => (sites[t]?.code ?? null) !== null;
-    const region = findRegion(cpu, this.interpreter.cache, n, cpu.eip - off, cpu.csBig, off, this.maxBlock, maxRegion, reached, owned);
+    const region = findRegion(
+      cpu,
+      this.interpreter.cache,
+      n,
+      cpu.eip - off,
+      cpu.csBig,
+      off,
+      this.maxBlock,
+      maxRegion,
+      reached,
+      owned,
+      this.layout !== null,
+    );
     if (region.blocks.length === 0 || region.blocks[0].start !== off) {
       // The instruction here cannot be compiled: never try again while the page is unchanged.
       site.heat = NEVER;

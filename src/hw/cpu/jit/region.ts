@@ -132,6 +132,7 @@ export function findRegion(
   maxRegion = MAX_REGION_JS,
   reached: (offset: number) => boolean = () => true,
   owned: (offset: number) => boolean = () => false,
+  crossingBlocks = false,
 ): Region {
   const code = new PageCode(cpu, cache, page, base, big);
 
@@ -186,7 +187,9 @@ export function findRegion(
       flow = flowOf(i);
       if (flow !== Flow.NEXT) break;
     }
-    if (insns.length) blocks.push({ start, insns, offsets, end: off, flow, crossing });
+    // A start on an instruction that crosses the page is a block of no instructions, where the
+    // code can step it (`crossingBlocks`: WebAssembly regions, ../crossing.ts).
+    if (insns.length || (crossing && crossingBlocks)) blocks.push({ start, insns, offsets, end: off, flow, crossing });
   }
   return { page, blocks };
 }

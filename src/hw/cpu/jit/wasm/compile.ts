@@ -177,7 +177,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
   const rd = (user ? T_USER_R : T_SUP_R) | T_RAM;
   const wr = (user ? T_USER_W : T_SUP_W) | T_RAM | T_RAMW;
   const em = new Emitter(b, at, rd, wr, flat);
-  const wrap = region.blocks[0]?.insns[0]?.big === false ? 0xffff : -1;
+  const wrap = mode & Mode.BIG ? -1 : 0xffff;
   const setEip = (label: () => void) =>
     em.setSlot(Slot.EIP, () => {
       b.get(L.B);
@@ -230,13 +230,15 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
       }
     };
     const n = blk.insns.length;
-    // Not enough steps left: the dispatcher interprets them.
-    em.slot(Slot.LEFT).b.i32(n).op(Op.i32_sub).tee(L.T).i32(0).op(Op.i32_lt_s);
-    b.if();
-    setEip(() => b.i32(blk.start));
-    b.i32(0).op(Op.return);
-    b.end();
-    em.setSlot(Slot.LEFT, () => b.get(L.T));
+    // Not enough steps left: the dispatcher interprets them. (A block of no instructions is a crossing one's, which checks for its own.)
+    if (n > 0) {
+      em.slot(Slot.LEFT).b.i32(n).op(Op.i32_sub).tee(L.T).i32(0).op(Op.i32_lt_s);
+      b.if();
+      setEip(() => b.i32(blk.start));
+      b.i32(0).op(Op.return);
+      b.end();
+      em.setSlot(Slot.LEFT, () => b.get(L.T));
+    }
     em.enterBlock();
 
     const live = flagsLiveAfter(blk.insns);

@@ -64,8 +64,6 @@ class Site implements ThreadedBlock {
   heat = 0;
   /** Compiled code with a block here. */
   code: RegionCode | null = null;
-  /** The chain-table index of `code` when it is a WebAssembly region that owns the block (-1: none). */
-  chainIndex = -1;
   /**
    * The threaded block from here, kept in the site itself (one object
    * fewer for the dispatcher to reach): whether it is built (`Built`) and
@@ -213,9 +211,8 @@ export class BlockEngine {
     while (steps < budget) {
       let site: Site | null = null;
       let label = 0;
-      let phys = -1;
       if (!this.mustInterpret()) {
-        phys = cpu.cachedCodeAddress(cpu.eip);
+        let phys = cpu.cachedCodeAddress(cpu.eip);
         if (phys < 0) {
           // Translate the fetch as the interpreter would (it may walk, and fault).
           try {
@@ -251,8 +248,6 @@ export class BlockEngine {
           if (result !== ABANDON) return result;
         }
       } else if (code !== null) {
-        // Compiled code reached through the dispatcher: its chain entry may have lost its slot to another.
-        if (site !== null && site.chainIndex >= 0) this.layout?.chains.enter(phys, modeOf(cpu), site.chainIndex);
         cpu.jitLeft = budget - steps;
         cpu.blockExit = false;
         cpu.compiledAccess = true;
@@ -465,10 +460,7 @@ export class BlockEngine {
       const other = (sites[b.start] ??= new Site());
       other.code ??= compiled;
       // Where this region owns the block, other regions chain to it.
-      if (wasm !== null && other.code === compiled) {
-        other.chainIndex = wasm.index;
-        this.layout?.chains.enter((n << 12) | b.start, mode, wasm.index);
-      }
+      if (wasm !== null && other.code === compiled) this.layout?.chains.enter((n << 12) | b.start, mode, wasm.index);
     }
     if (wasm !== null) page.chained.push(wasm.index);
   }

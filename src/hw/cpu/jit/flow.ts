@@ -52,12 +52,12 @@ const LEAVE_1 = [
 ];
 
 /**
- * Two-byte opcodes that end a block: descriptor tables and task register
- * (of group 6 only LLDT and LTR: `flowOf`), CLTS, moves to control and
- * debug registers, WRMSR, SYSENTER, SYSEXIT, RSM. Moves from control and
- * debug registers change a general register only.
+ * Two-byte opcodes that end a block: descriptor tables (group 6, whose
+ * LLDT and LTR end it too, is decided in `flowOf`), CLTS, moves to control
+ * and debug registers, WRMSR, SYSENTER, SYSEXIT, RSM. Moves from control
+ * and debug registers change a general register only.
  */
-const LEAVE_2 = [0x00, 0x01, 0x06, 0x22, 0x23, 0x30, 0x34, 0x35, 0xaa];
+const LEAVE_2 = [0x01, 0x06, 0x22, 0x23, 0x30, 0x34, 0x35, 0xaa];
 
 const BRANCH_1 = [0xc2, 0xc3, 0xe0, 0xe1, 0xe2, 0xe3, 0xe8, 0xe9, 0xeb];
 

@@ -230,7 +230,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
       }
     };
     const n = blk.insns.length;
-    // Not enough steps left: the dispatcher interprets them. (A block of no instructions is a crossing one's, which checks for its own.)
+    // Not enough steps left: the dispatcher interprets them. (A crossing instruction's step is counted by the import.)
     if (n > 0) {
       em.slot(Slot.LEFT).b.i32(n).op(Op.i32_sub).tee(L.T).i32(0).op(Op.i32_lt_s);
       b.if();
@@ -318,22 +318,12 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
     if (endedByBranch) continue;
     em.writeBack();
     charge();
+    // The instruction crossing into the next page: stepped where it is, answering as a handler does.
+    if (blk.crossing) em.callOut(F.STEP, blk.end).b.set(L.T);
     if (blk.flow === Flow.LEAVE) b.i32(0).op(Op.return);
-    else if (blk.flow === Flow.BRANCH) {
+    else if (blk.flow === Flow.BRANCH || blk.crossing) {
+      // The import said whether to leave; otherwise on at EIP.
       b.get(L.T);
-      b.if();
-      b.i32(0).op(Op.return);
-      b.end();
-      labelFromEip();
-      b.br(top);
-    } else if (blk.crossing) {
-      // The instruction crossing into the next page: stepped where it is, with a step left for it.
-      em.slot(Slot.LEFT).b.i32(1).op(Op.i32_lt_s);
-      b.if();
-      setEip(() => b.i32(blk.end));
-      b.i32(0).op(Op.return);
-      b.end();
-      em.callOut(F.STEP, blk.end).b.op(Op.i32_eqz);
       b.if();
       b.i32(0).op(Op.return);
       b.end();
@@ -385,16 +375,23 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
     // A stop ends the chain too (the dispatcher's `follow` looks for one).
     return cpu.blockExit || cpu.stopRequest !== null || (kind & Call.SEGMENT && !cpu.flat) ? 1 : 0;
   };
-  /** The instruction at `off` that crosses into the next page: 1 when it retired (and took a step), else 0. */
+  /**
+   * The instruction at `off` that crosses into the next page, if a step is
+   * left for it: 0 when it retired (go on at EIP), 1 when the dispatcher
+   * takes it (EIP on it), as `h` answers.
+   */
   const s = (off: number, base: number): number => {
+    const eip = eipOf(base + off);
     at.toCpu(cpu);
-    // A step when it retires, and when it faults (Delivered), as in the interpreter.
-    at.left = at.left - 1;
-    const retired = CROSSING.run(cpu, eipOf(base + off), mode);
-    // Otherwise the dispatcher takes it again.
-    if (!retired) at.left = at.left + 1;
+    let retired = false;
+    if (at.left > 0) {
+      // A step when it retires, and when it faults (Delivered), as in the interpreter.
+      at.left = at.left - 1;
+      retired = CROSSING.run(cpu, eip, mode);
+      if (!retired) at.left = at.left + 1;
+    } else cpu.eip = eip;
     at.fromCpu(cpu);
-    return retired ? 1 : 0;
+    return retired ? 0 : 1;
   };
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
     m: { mem: cpu.arena.memory },
@@ -402,7 +399,11 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
   });
   const index = chains.add(instance.exports.run);
 
+  const page = region.page << 12;
   const code = function region(c: Cpu, label: number): RegionResult {
+    // Reached from the dispatcher (or its `follow`), which calls the region owning the block: its
+    // chain entry may have lost its slot to another address since, so it takes the slot back.
+    chains.enter(page | label, mode, index);
     chains.k = -1;
     at.fromCpu(c);
     // Steps beyond MAX_LEFT wait for the next call (Slot.CHARGES must not overflow).

@@ -45,7 +45,7 @@ export const LOCALS = 17;
 /** Function indices: the imports `h` and `s`, then the flag readers the module defines (compile.ts flagBodies, in this order). */
 export const enum F {
   HANDLER = 0,
-  /** The import `s(offset, B)`: the instruction crossing into the next page (../crossing.ts). */
+  /** The import `s(offset, B)`: the instruction crossing into the next page (../crossing.ts); answers as `h` does. */
   STEP = 1,
   GET_CF = 2,
   GET_ZF = 3,
@@ -249,11 +249,11 @@ export class Emitter {
     });
   }
 
-  /** The record of 32-bit ALU operation `op` (ADC and SBB with their carry in CIN). */
-  private aluFlags(op: number): void {
+  /** The record of ALU operation `op` at `size` (ADC and SBB with their carry in CIN; TEST, -1, as AND). */
+  private aluFlags(op: number, size = 4): void {
     const add = op === AluOp.ADD || op === AluOp.ADC;
     const sub = op === AluOp.SUB || op === AluOp.CMP || op === AluOp.SBB;
-    this.lazy(add ? Lz.ADD : sub ? Lz.SUB : Lz.LOGIC, 4, ARITH, op === AluOp.ADC || op === AluOp.SBB);
+    this.lazy(add ? Lz.ADD : sub ? Lz.SUB : Lz.LOGIC, size, ARITH, op === AluOp.ADC || op === AluOp.SBB);
   }
 
   /** INC/DEC: CF keeps its value, frozen first if it was lazy (lazyIncDec). */
@@ -1323,7 +1323,7 @@ export class Emitter {
         .set(L.RES);
       if (writes && dst >= 0) this.setSized(dst, size, () => b.get(L.RES));
       else if (writes) this.store(size, () => b.get(L.RES));
-      this.lazy(k === -1 || k === AluOp.AND || k === AluOp.OR || k === AluOp.XOR ? Lz.LOGIC : k === AluOp.ADD ? Lz.ADD : Lz.SUB, size);
+      this.aluFlags(k, size);
     };
     if (fromMemory) this.access(i.seg, size, writes && dst < 0, offset, body, slow);
     else body();

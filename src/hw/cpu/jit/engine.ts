@@ -210,8 +210,10 @@ export class BlockEngine {
     let from: Site | null = null;
     while (steps < budget) {
       let site: Site | null = null;
-      let label = 0;
-      if (!this.mustInterpret()) {
+      /** Physical address of CS:EIP where there is a site. */
+      let at = -1;
+      const must = this.mustInterpret();
+      if (!must) {
         let phys = cpu.cachedCodeAddress(cpu.eip);
         if (phys < 0) {
           // Translate the fetch as the interpreter would (it may walk, and fault).
@@ -228,30 +230,18 @@ export class BlockEngine {
         }
         if (phys >= 0) {
           site = from !== null ? this.successor(from, phys) : this.siteAt(phys);
-          label = phys & 0xfff;
+          at = phys;
         }
       }
       from = null;
       const code = site?.code ?? null;
-      if (code === null && site !== null && site.built === Built.YES) {
-        // Not hot yet: a threaded block, if the budget has room for all of it.
-        if (site.count <= budget - steps) {
-          const result = this.threaded.run(site);
-          const taken = this.threaded.taken;
-          steps += taken;
-          this.stats.threadedSteps += taken;
-          if (result === null) {
-            if (cpu.stopRequest) return cpu.stopRequest;
-            from = site;
-            continue;
-          }
-          if (result !== ABANDON) return result;
-        }
-      } else if (code !== null) {
+      // Not hot yet: a threaded block.
+      let threaded = code === null && site !== null && site.built === Built.YES;
+      if (code !== null) {
         cpu.jitLeft = budget - steps;
         cpu.blockExit = false;
         cpu.compiledAccess = true;
-        let result = code(cpu, label);
+        let result = code(cpu, at & 0xfff);
         while (typeof result === "function") result = result(cpu, cpu.jitLabel);
         cpu.compiledAccess = false;
         const taken = budget - steps - cpu.jitLeft;
@@ -261,14 +251,34 @@ export class BlockEngine {
         if (result === null) {
           if (cpu.stopRequest) return cpu.stopRequest;
           if (taken > 0) continue;
-          // Not enough steps left for the block: interpret them.
+          // Not enough steps left for the block: its first instructions, threaded.
+          threaded = this.built(site as Site, at);
         } else if (result !== ABANDON) return result;
+      }
+      if (threaded) {
+        // The whole block, or as much of it as the budget has room for (the budget ends inside it).
+        const b = site as Site;
+        const whole = b.count <= budget - steps;
+        const result = this.threaded.run(b, whole ? b.count : budget - steps);
+        const taken = this.threaded.taken;
+        steps += taken;
+        this.stats.threadedSteps += taken;
+        if (result === null) {
+          if (cpu.stopRequest) return cpu.stopRequest;
+          // After part of a block EIP is inside it: not a way on worth a link.
+          if (whole) from = b;
+          continue;
+        }
+        if (result !== ABANDON) return result;
       }
       // Interpret one instruction where there is a site (an abandoned
       // instruction, one crossing the page, the end of the budget): the
       // next may run threaded or compiled. Where there is none (the page is
       // not wholly inside CS, or something must be looked at before each
-      // instruction), go on while execution runs straight on.
+      // instruction), go on while execution runs straight on, and while
+      // there is still something to look at if that was why (after STI, an
+      // interrupt delivered or a stop, the code that follows need not be
+      // interpreted).
       for (;;) {
         const from = cpu.eip;
         steps++;
@@ -277,6 +287,7 @@ export class BlockEngine {
         if (exit) return exit;
         const ahead = cpu.eip - from;
         if (site !== null || steps >= budget || ahead <= 0 || ahead > MAX_INSN_LEN || cpu.stopRequest) break;
+        if (must && !this.mustInterpret()) break;
       }
     }
     return { kind: "budget" };
@@ -397,26 +408,34 @@ export class BlockEngine {
     const n = phys >>> 12;
     if (site.heat < this.hot) {
       site.heat++;
-      if (site.built === Built.NOT_YET) {
-        const block = threadedBlock(
-          new PageCode(this.cpu, this.interpreter.cache, n, this.cpu.eip - off, this.cpu.csBig),
-          off,
-          this.maxBlock,
-          this.packed,
-        );
-        site.built = block === null ? Built.NONE : Built.YES;
-        if (block !== null) {
-          site.words = block.words;
-          site.at = block.at;
-          site.count = block.count;
-          site.endsWithRep = block.endsWithRep;
-          site.readsEip = block.readsEip;
-        }
-      }
+      this.built(site, phys);
       return site;
     }
     this.compile(n, off, modeOf(this.cpu));
     return site;
+  }
+
+  /** `site`, at CS:EIP (physical address `phys`), has its threaded block (built here if it was not tried yet). */
+  private built(site: Site, phys: number): boolean {
+    if (site.built === Built.NOT_YET) {
+      const off = phys & 0xfff;
+      const n = phys >>> 12;
+      const block = threadedBlock(
+        new PageCode(this.cpu, this.interpreter.cache, n, this.cpu.eip - off, this.cpu.csBig),
+        off,
+        this.maxBlock,
+        this.packed,
+      );
+      site.built = block === null ? Built.NONE : Built.YES;
+      if (block !== null) {
+        site.words = block.words;
+        site.at = block.at;
+        site.count = block.count;
+        site.endsWithRep = block.endsWithRep;
+        site.readsEip = block.readsEip;
+      }
+    }
+    return site.built === Built.YES;
   }
 
   /**

@@ -83,18 +83,20 @@ export class ThreadedRunner {
   constructor(private readonly cpu: Cpu) {}
 
   /**
-   * Run block `b`, which starts at CS:EIP. Returns null (go on at EIP), an
-   * exit, or ABANDON (EIP is on an instruction the interpreter must take).
+   * Run block `b`, which starts at CS:EIP, or its first `n` instructions
+   * (where the steps left end inside it: each retires as in the
+   * interpreter, so stopping after any of them is exact). Returns null (go
+   * on at EIP), an exit, or ABANDON (EIP is on an instruction the
+   * interpreter must take).
    */
-  run(b: ThreadedBlock): ExitReason | null | typeof ABANDON {
+  run(b: ThreadedBlock, n = b.count): ExitReason | null | typeof ABANDON {
     const cpu = this.cpu;
     const words = b.words;
     const handlers = HANDLERS;
     const i = this.insn;
-    const n = b.count;
     // A repeated string instruction (always last) runs with compiledAccess off: its bulk paths
     // store without per-access checks, and report devices and code stores through blockExit.
-    const rep = b.endsWithRep ? n - 1 : -1;
+    const rep = b.endsWithRep ? b.count - 1 : -1;
     const mask = cpu.csBig ? -1 : 0xffff;
     let start = cpu.eip;
     let j = 0;

@@ -38,10 +38,10 @@ import { flagsLiveAfter, producerOf } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import { Mode } from "../mode.js";
 import type { Region } from "../region.js";
-import { CHAIN_BITS, CHAIN_HASH, CHAINED, MODE_BITS } from "./chain.js";
+import { CALLOUT, Callout, CHAIN_BITS, CHAIN_HASH, CHAINED, MODE_BITS } from "./chain.js";
 import { Emitter, F, L, LOCALS } from "./forms.js";
 import { Kind, type Layout, MAX_LEFT, Slot } from "./layout.js";
-import { Body, moduleBytes, Op, Ty } from "./module.js";
+import { Body, type DefinedFunc, moduleBytes, Op, Ty } from "./module.js";
 
 /** Steps the instructions that cross into the next page (one scratch record for every region). */
 const CROSSING = new CrossingStep();
@@ -155,6 +155,19 @@ function flagBodies(at: Layout): Body[] {
   return [cf, zf, sf, of, pf, af];
 }
 
+/**
+ * A region's function `h` or `s` (F.HANDLER, F.STEP): callout `slot` of
+ * the callouts table (chain.ts) with the region's table index. The
+ * `call_indirect` stays in this small function: in `run` itself it made
+ * TurboFan keep the table's fields at hand through the whole loop, and
+ * decompression 5% slower.
+ */
+function callout(slot: Callout, index: number, type: number): DefinedFunc {
+  const b = new Body();
+  b.get(0).get(1).i32(index).i32(slot).callIndirect(type);
+  return { params: [Ty.I32, Ty.I32], results: [Ty.I32], locals: [], body: b };
+}
+
 /** A compiled region: the code the dispatcher calls, and its function's index in the chain table. */
 export interface WasmRegion {
   readonly code: RegionCode;
@@ -167,6 +180,17 @@ export interface WasmRegion {
  * with when a branch leaves the region.
  */
 export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: number, follow: RegionCode): WasmRegion {
+  const index = at.chains.reserve();
+  try {
+    return build(cpu, at, region, mode, follow, index);
+  } catch (e) {
+    at.chains.release(index);
+    throw e;
+  }
+}
+
+/** `compileRegionWasm` for the region at chain-table `index`. */
+function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: RegionCode, index: number): WasmRegion {
   const user = (mode & Mode.USER) !== 0;
   const flat = (mode & Mode.FLAT) !== 0;
   const ledger = new Ledger();
@@ -176,6 +200,7 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
   const b = new Body();
   const rd = (user ? T_USER_R : T_SUP_R) | T_RAM;
   const wr = (user ? T_USER_W : T_SUP_W) | T_RAM | T_RAMW;
+  const chains = at.chains;
   const em = new Emitter(b, at, rd, wr, flat);
   const wrap = mode & Mode.BIG ? -1 : 0xffff;
   const setEip = (label: () => void) =>
@@ -338,25 +363,30 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
   b.end(); // loop
   b.op(Op.unreachable);
 
+  const flags = flagBodies(at);
+  // The callout's type comes after the types of the module's functions (h, s, the flag readers, run).
+  const calloutType = 2 + flags.length + 1;
   const bytes = moduleBytes(
     cpu.arena.pages,
+    [],
     [
-      { name: "h", params: [Ty.I32, Ty.I32], results: [Ty.I32] },
-      { name: "s", params: [Ty.I32, Ty.I32], results: [Ty.I32] },
-    ],
-    [
-      ...flagBodies(at).map((body) => ({ params: [], results: [Ty.I32], locals: [], body })),
+      callout(Callout.HANDLER, index, calloutType),
+      callout(Callout.STEP, index, calloutType),
+      ...flags.map((body) => ({ params: [], results: [Ty.I32], locals: [], body })),
       { params: [Ty.I32, Ty.I32, Ty.I32], results: [Ty.I32], locals: new Array(LOCALS).fill(Ty.I32), body: b, export: "run" },
     ],
     // Named by the physical address of its entry, for profiles.
-    { name: `region_${((region.page << 12) | (region.blocks[0]?.start ?? 0)).toString(16).padStart(8, "0")}` },
+    {
+      name: `region_${((region.page << 12) | (region.blocks[0]?.start ?? 0)).toString(16).padStart(8, "0")}`,
+      table: true,
+      types: [CALLOUT],
+    },
   );
 
   const tables = ledger.tables();
   const { insns, handlers, offsets } = ledger;
   const kinds = Uint8Array.from(calls);
   const eipOf = wrap === -1 ? (x: number) => x >>> 0 : (x: number) => x & 0xffff;
-  const chains = at.chains;
   const h = (k: number, base: number): number => {
     chains.k = k;
     chains.base = base;
@@ -394,10 +424,9 @@ export function compileRegionWasm(cpu: Cpu, at: Layout, region: Region, mode: nu
     return retired ? 0 : 1;
   };
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-    m: { mem: cpu.arena.memory },
-    f: { h, s },
+    m: { mem: cpu.arena.memory, tab: chains.callouts },
   });
-  const index = chains.add(instance.exports.run);
+  chains.install(index, instance.exports.run, h, s);
 
   const page = region.page << 12;
   const code = function region(c: Cpu, label: number): RegionResult {

@@ -42,10 +42,14 @@ export const enum L {
 /** Locals after the three parameters (O to CIN, and the eight registers). */
 export const LOCALS = 17;
 
-/** Function indices: the imports `h` and `s`, then the flag readers the module defines (compile.ts flagBodies, in this order). */
+/**
+ * Function indices: `h` and `s`, which call out to TypeScript (compile.ts
+ * callout, chain.ts), then the flag readers (compile.ts flagBodies), in this order.
+ */
 export const enum F {
+  /** `h(k, B)`: instruction k's handler. */
   HANDLER = 0,
-  /** The import `s(offset, B)`: the instruction crossing into the next page (../crossing.ts); answers as `h` does. */
+  /** `s(offset, B)`: the instruction crossing into the next page (../crossing.ts); answers as `h` does. */
   STEP = 1,
   GET_CF = 2,
   GET_ZF = 3,
@@ -364,12 +368,12 @@ export class Emitter {
     b.i32(need).op(Op.i32_and).i32(need).op(Op.i32_ne).brIf(miss);
   }
 
-  /** Instruction k's handler, through the import `h`; its answer (blockExit) is left on the stack. */
+  /** Instruction k's handler, through `h`; its answer (blockExit) is left on the stack. */
   callHandler(k: number): this {
     return this.callOut(F.HANDLER, k);
   }
 
-  /** Call import `fn` (F.HANDLER or F.STEP) with `arg` and B, around which the registers go back to the arena. */
+  /** Call `fn` (F.HANDLER or F.STEP) with `arg` and B, around which the registers go back to the arena. */
   callOut(fn: F, arg: number): this {
     this.writeBack();
     this.b.i32(arg).get(L.B).call(fn);

@@ -145,9 +145,12 @@ export class BlockEngine {
   private readonly pages: (CodePage | undefined)[];
   /**
    * Sites by physical page · MODES + mode (mode.ts), then by offset: one
-   * array fewer on the way than through the page (filled up front).
+   * array fewer on the way than through the page (filled up front). A page
+   * has a few dozen sites, so a map: an array by offset was 32 KiB a page,
+   * some 1,500 of them in a boot, and their copying by the young
+   * generation's collector was most of its 250 ms.
    */
-  private readonly sites: ((Site | undefined)[] | undefined)[];
+  private readonly sites: (Map<number, Site> | undefined)[];
   readonly stats: JitStats = {
     regionsCompiled: 0,
     pagesInvalidated: 0,
@@ -331,7 +334,7 @@ export class BlockEngine {
   /** Compiled code with a block at CS:EIP (physical address `phys`), if any, without counting heat. */
   private compiledAt(phys: number): RegionCode | null {
     if (!this.pageInCs(phys)) return null;
-    return this.sites[(phys >>> 12) * MODES + modeOf(this.cpu)]?.[phys & 0xfff]?.code ?? null;
+    return this.sites[(phys >>> 12) * MODES + modeOf(this.cpu)]?.get(phys & 0xfff)?.code ?? null;
   }
 
   /**
@@ -394,11 +397,16 @@ export class BlockEngine {
     const n = phys >>> 12;
     let sites = this.sites[n * MODES + mode];
     if (sites === undefined) {
-      sites = new Array(0x1000).fill(undefined);
+      sites = new Map();
       this.sites[n * MODES + mode] = sites;
       this.pages[n] ??= new CodePage();
     }
-    return (sites[phys & 0xfff] ??= new Site());
+    let site = sites.get(phys & 0xfff);
+    if (site === undefined) {
+      site = new Site();
+      sites.set(phys & 0xfff, site);
+    }
+    return site;
   }
 
   /** Control arrives at `site` (physical address `phys`, CS:EIP): count its heat, build its block, compile it when hot. */
@@ -447,11 +455,11 @@ export class BlockEngine {
   private compile(n: number, off: number, mode: number): void {
     const cpu = this.cpu;
     const page = this.pages[n] as CodePage;
-    const sites = this.sites[n * MODES + mode] as (Site | undefined)[];
-    const site = sites[off] as Site;
+    const sites = this.sites[n * MODES + mode] as Map<number, Site>;
+    const site = sites.get(off) as Site;
     const maxRegion = this.layout ? MAX_REGION_WASM : MAX_REGION_JS;
-    const reached = (t: number): boolean => (sites[t]?.heat ?? 0) !== 0;
-    const owned = (t: number): boolean => (sites[t]?.code ?? null) !== null;
+    const reached = (t: number): boolean => (sites.get(t)?.heat ?? 0) !== 0;
+    const owned = (t: number): boolean => (sites.get(t)?.code ?? null) !== null;
     const region = findRegion(
       cpu,
       this.interpreter.cache,
@@ -476,7 +484,7 @@ export class BlockEngine {
     this.stats.regionsCompiled++;
     site.code = compiled;
     for (const b of region.blocks) {
-      const other = (sites[b.start] ??= new Site());
+      const other = this.find((n << 12) | b.start, mode);
       other.code ??= compiled;
       // Where this region owns the block, other regions chain to it.
       if (wasm !== null && other.code === compiled) this.layout?.chains.enter((n << 12) | b.start, mode, wasm.index);

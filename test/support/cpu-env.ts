@@ -222,3 +222,8 @@ export function setGdt(env: Env, base: number, entries: [number, number][]): voi
   env.cpu.gdtBase = base;
   env.cpu.gdtLimit = entries.length * 8 - 1;
 }
+
+/** The four bytes of `v`, little-endian (an imm32 or rel32 in hand-assembled code). */
+export function bytes32(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+}

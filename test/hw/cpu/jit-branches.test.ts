@@ -15,6 +15,7 @@ import { Cpu } from "../../../src/hw/cpu/cpu.js";
 import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
 import { BlockEngine } from "../../../src/hw/cpu/jit/engine.js";
+import { bytes32 } from "../../support/cpu-env.js";
 
 /** op eax, ebx (ModRM D8) for each producer. */
 const OPS: Record<string, number[]> = {
@@ -49,10 +50,6 @@ const PAIRS = [
   [0x12345678, 0x9abcdef0],
 ];
 
-function le32(v: number): number[] {
-  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
-}
-
 /**
  * mov eax, A; mov ebx, B; op eax, ebx; [jmp +0;] jcc +1; inc edx; rol edx, 1
  * — for every case, then hlt. CF goes in set or clear by turns (STC/CLC),
@@ -64,7 +61,7 @@ function program(split: boolean): Uint8Array {
   for (const op of Object.values(OPS)) {
     for (let cc = 0; cc < 16; cc++) {
       for (const [a, b] of PAIRS) {
-        code.push(n++ & 1 ? 0xf9 : 0xf8, 0xb8, ...le32(a), 0xbb, ...le32(b), ...op);
+        code.push(n++ & 1 ? 0xf9 : 0xf8, 0xb8, ...bytes32(a), 0xbb, ...bytes32(b), ...op);
         if (split) code.push(0xeb, 0x00);
         code.push(0x70 + cc, 0x01, 0x42, 0xd1, 0xc2);
       }

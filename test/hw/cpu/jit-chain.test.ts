@@ -12,6 +12,7 @@ import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
 import { BlockEngine, type JitStats } from "../../../src/hw/cpu/jit/engine.js";
 import { CHAIN_ENTRIES, chainSlot } from "../../../src/hw/cpu/jit/wasm/chain.js";
+import { bytes32 } from "../../support/cpu-env.js";
 
 const ITERATIONS = 2000;
 
@@ -31,7 +32,7 @@ const ITERATIONS = 2000;
 function load(ram: Uint8Array): void {
   const main = [
     [0xb9, ITERATIONS & 0xff, ITERATIONS >> 8, 0, 0],
-    [0xe8, ...le32(0x2000 - 0x100a)],
+    [0xe8, ...bytes32(0x2000 - 0x100a)],
     [0x01, 0xc3],
     [0x81, 0xf9, 0xe8, 0x03, 0x00, 0x00],
     [0x75, 0x0a],
@@ -42,10 +43,6 @@ function load(ram: Uint8Array): void {
   ].flat();
   ram.set(main, 0x1000);
   ram.set([0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3], 0x2000);
-}
-
-function le32(v: number): number[] {
-  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 }
 
 function run(makeEngine: (cpu: Cpu) => Engine): { state: string; stats?: JitStats } {

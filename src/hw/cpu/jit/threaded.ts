@@ -26,10 +26,11 @@
  */
 import type { Cpu, ExitReason } from "../cpu.js";
 import { ABANDON, CpuFault } from "../fault.js";
-import { lazyLogic } from "../flags.js";
+import { lazyLogic, testCC } from "../flags.js";
 import { Insn, readsInsnEip } from "../insn.js";
 import { raise } from "../interrupts.js";
 import { AluOp, alu, incDec } from "../ops/alu.js";
+import { callNear, jumpTo, retNear } from "../ops/control.js";
 import { HANDLERS } from "../ops/index.js";
 import { Flow, flowOf, isRepString } from "./flow.js";
 import { Fast, fastKind, type PackedStore, packedCycles, packedEa, unpackInsn, WORDS } from "./packed.js";
@@ -174,6 +175,22 @@ function runFast(cpu: Cpu, regs: Int32Array, words: Int32Array, at: number, fast
       return;
     case Fast.MOV_IMM:
       regs[op & 7] = words[at + 3];
+      return;
+    case Fast.STORE_IMM32:
+      cpu.write32((a >>> 22) & 7, packedEa(words, at, regs), words[at + 3] >>> 0);
+      return;
+    // The branches, with EIP already on the next instruction (a rel8 is packed zero-extended, as decoded).
+    case Fast.JCC:
+      if (testCC(cpu, op & 15)) jumpTo(cpu, 4, cpu.eip + (op < 0x100 ? (words[at + 3] << 24) >> 24 : words[at + 3]));
+      return;
+    case Fast.JMP:
+      jumpTo(cpu, 4, cpu.eip + (op === 0xeb ? (words[at + 3] << 24) >> 24 : words[at + 3]));
+      return;
+    case Fast.CALL:
+      callNear(cpu, 4, cpu.eip + words[at + 3]);
+      return;
+    case Fast.RET:
+      retNear(cpu, 4, 0);
       return;
     case Fast.INC_DEC:
       regs[op & 7] = incDec(cpu, regs[op & 7] >>> 0, 4, op >= 0x48);

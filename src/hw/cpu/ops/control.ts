@@ -18,26 +18,30 @@ import { define, type HandlerTable } from "./table.js";
 
 const gp0 = (): CpuFault => new CpuFault(Vec.GP, 0);
 
-/** Jump to `target` (already an absolute offset) honouring the operand size and the CS limit. */
-function jumpTo(cpu: Cpu, i: Insn, target: number): void {
-  const t = i.opsize === 2 ? target & 0xffff : target >>> 0;
+/**
+ * Jump to `target` (already an absolute offset) honouring the operand size
+ * (2 or 4) and the CS limit. Exported, with `callNear` and `retNear`, for
+ * the threaded tier, which runs the near branches from packed words.
+ */
+export function jumpTo(cpu: Cpu, opsize: number, target: number): void {
+  const t = opsize === 2 ? target & 0xffff : target >>> 0;
   if (t > cpu.segHi[CS]) throw gp0();
   cpu.eip = t;
 }
 
 /** Near CALL to `target`: check the target, push the return address, jump. */
-function callNear(cpu: Cpu, i: Insn, target: number): void {
-  const t = i.opsize === 2 ? target & 0xffff : target >>> 0;
+export function callNear(cpu: Cpu, opsize: number, target: number): void {
+  const t = opsize === 2 ? target & 0xffff : target >>> 0;
   if (t > cpu.segHi[CS]) throw gp0();
-  cpu.push(cpu.eip, i.opsize);
+  cpu.push(cpu.eip, opsize);
   cpu.eip = t;
 }
 
 /** Near RET, releasing `imm` more bytes. */
-function retNear(cpu: Cpu, i: Insn, imm: number): void {
-  const t = cpu.peek(i.opsize);
+export function retNear(cpu: Cpu, opsize: number, imm: number): void {
+  const t = cpu.peek(opsize);
   if (t > cpu.segHi[CS]) throw gp0();
-  cpu.adjustSp(i.opsize + imm);
+  cpu.adjustSp(opsize + imm);
   cpu.eip = t;
 }
 
@@ -172,18 +176,18 @@ export function installControl(t: HandlerTable): void {
   // Jcc rel8 / rel16/32
   for (let cc = 0; cc < 16; cc++) {
     define(t, 0x70 + cc, (cpu, i) => {
-      if (testCC(cpu, cc)) jumpTo(cpu, i, cpu.eip + sext(i.imm, 1));
+      if (testCC(cpu, cc)) jumpTo(cpu, i.opsize, cpu.eip + sext(i.imm, 1));
     });
     define(t, 0x180 + cc, (cpu, i) => {
-      if (testCC(cpu, cc)) jumpTo(cpu, i, cpu.eip + sext(i.imm, i.opsize));
+      if (testCC(cpu, cc)) jumpTo(cpu, i.opsize, cpu.eip + sext(i.imm, i.opsize));
     });
   }
 
-  define(t, 0xe9, (cpu, i) => jumpTo(cpu, i, cpu.eip + sext(i.imm, i.opsize)));
-  define(t, 0xeb, (cpu, i) => jumpTo(cpu, i, cpu.eip + sext(i.imm, 1)));
-  define(t, 0xe8, (cpu, i) => callNear(cpu, i, cpu.eip + sext(i.imm, i.opsize)));
-  define(t, 0xc3, (cpu, i) => retNear(cpu, i, 0));
-  define(t, 0xc2, (cpu, i) => retNear(cpu, i, i.imm));
+  define(t, 0xe9, (cpu, i) => jumpTo(cpu, i.opsize, cpu.eip + sext(i.imm, i.opsize)));
+  define(t, 0xeb, (cpu, i) => jumpTo(cpu, i.opsize, cpu.eip + sext(i.imm, 1)));
+  define(t, 0xe8, (cpu, i) => callNear(cpu, i.opsize, cpu.eip + sext(i.imm, i.opsize)));
+  define(t, 0xc3, (cpu, i) => retNear(cpu, i.opsize, 0));
+  define(t, 0xc2, (cpu, i) => retNear(cpu, i.opsize, i.imm));
 
   define(t, 0xe0, loop);
   define(t, 0xe1, loop);
@@ -191,7 +195,7 @@ export function installControl(t: HandlerTable): void {
   // JCXZ / JECXZ: the address size picks the register.
   define(t, 0xe3, (cpu, i) => {
     const count = i.adsize === 4 ? cpu.regs[ECX] : cpu.regs16[ECX << 1];
-    if (count === 0) jumpTo(cpu, i, cpu.eip + sext(i.imm, 1));
+    if (count === 0) jumpTo(cpu, i.opsize, cpu.eip + sext(i.imm, 1));
   });
 
   // Group 5.
@@ -203,14 +207,14 @@ export function installControl(t: HandlerTable): void {
         incDecE(cpu, i, s, i.reg === 1);
         return;
       case 2:
-        callNear(cpu, i, readE(cpu, i, s));
+        callNear(cpu, i.opsize, readE(cpu, i, s));
         return;
       case 3:
         farPointer(cpu, i, ptr);
         farCall(cpu, ptr[1], ptr[0] >>> 0, s);
         return;
       case 4:
-        jumpTo(cpu, i, readE(cpu, i, s));
+        jumpTo(cpu, i.opsize, readE(cpu, i, s));
         return;
       case 5:
         farPointer(cpu, i, ptr);

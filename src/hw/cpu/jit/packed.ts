@@ -76,6 +76,10 @@ export const enum Fast {
   CALL = 19,
   /** RET (C3). */
   RET = 20,
+  /** ALU r32, m32 (03, 0B, ... 3B with a memory operand). */
+  ALU_FROM_M = 21,
+  /** CMP m32, r32 (39), CMP m32, imm32 (81 /7), CMP m32, imm8 sign-extended (83 /7): a memory operand only read. */
+  CMP_M = 22,
 }
 
 /** Cycles fit below the kind in their word. */
@@ -127,6 +131,8 @@ function fastOf(i: Insn): Fast {
   }
   if (i.adsize !== 4) return Fast.NONE;
   if (op === 0xc7 && i.reg === 0) return Fast.STORE_IMM32;
+  if (op < 0x40 && (op & 7) === 3) return Fast.ALU_FROM_M;
+  if (op === 0x39 || ((op === 0x81 || op === 0x83) && i.reg === 7)) return Fast.CMP_M;
   // MOV EAX, moffs32 and MOV moffs32, EAX: a memory operand of displacement alone, and ModRM.reg 0 (EAX).
   if (op === 0xa1) return Fast.LOAD32;
   if (op === 0xa3) return Fast.STORE32;

@@ -176,6 +176,17 @@ function runFast(cpu: Cpu, regs: Int32Array, words: Int32Array, at: number, fast
     case Fast.MOV_IMM:
       regs[op & 7] = words[at + 3];
       return;
+    case Fast.ALU_FROM_M: {
+      const src = cpu.read32((a >>> 22) & 7, packedEa(words, at, regs));
+      regs[reg] = alu(cpu, op >> 3, regs[reg] >>> 0, src, 4);
+      return;
+    }
+    case Fast.CMP_M: {
+      const imm = words[at + 3];
+      const src = op === 0x39 ? regs[reg] >>> 0 : op === 0x81 ? imm >>> 0 : ((imm << 24) >> 24) >>> 0;
+      alu(cpu, AluOp.CMP, cpu.read32((a >>> 22) & 7, packedEa(words, at, regs)), src, 4);
+      return;
+    }
     case Fast.STORE_IMM32:
       cpu.write32((a >>> 22) & 7, packedEa(words, at, regs), words[at + 3] >>> 0);
       return;

@@ -99,38 +99,60 @@ export class ThreadedRunner {
     // store without per-access checks, and report devices and code stores through blockExit.
     const rep = b.endsWithRep ? b.count - 1 : -1;
     const mask = cpu.csBig ? -1 : 0xffff;
-    let start = cpu.eip;
+    // EIPs as int32 here (kernel EIPs are above 2^31: as unsigned they would be doubles), unsigned in the Cpu.
+    let start = cpu.eip | 0;
     let j = 0;
+    // The charges of the instructions retired since the last handler: they go to the Cpu before
+    // each handler (which may read the time), where the block stops, and at its end.
+    let count = 0;
+    let cycles = 0;
+    /** The last instruction left EIP where it belongs (a handler or a branch ran). */
+    let eipSet = true;
     cpu.compiledAccess = true;
     const regs = cpu.regs;
     try {
       for (let at = b.at; j < n; j++, at += WORDS) {
         const a = words[at];
-        const eip = ((start + (a & 15)) & mask) >>> 0;
-        cpu.eip = eip;
+        const eip = (start + (a & 15)) & mask;
         const fast = fastKind(words, at);
         if (fast === Fast.NONE) {
+          cpu.eip = eip >>> 0;
+          cpu.instructions += count;
+          cpu.cycles += cycles;
+          count = 0;
+          cycles = 0;
           unpackInsn(words, at, i);
-          if (b.readsEip) i.eip = start;
+          if (b.readsEip) i.eip = start >>> 0;
           if (j === rep) cpu.compiledAccess = false;
           handlers[i.op](cpu, i);
-        } else runFast(cpu, regs, words, at, fast);
-        cpu.instructions++;
-        cpu.cycles += packedCycles(words, at);
+          eipSet = true;
+        } else {
+          // Only the branches look at EIP (the next instruction's, as a handler would see it).
+          eipSet = fast >= Fast.JCC && fast <= Fast.RET;
+          if (eipSet) cpu.eip = eip >>> 0;
+          runFast(cpu, regs, words, at, fast);
+        }
+        count++;
+        cycles += packedCycles(words, at);
         start = eip;
       }
     } catch (e) {
+      cpu.instructions += count;
+      cpu.cycles += cycles;
       cpu.compiledAccess = false;
       this.taken = j;
       if (e === ABANDON) {
-        cpu.eip = start;
+        cpu.eip = start >>> 0;
         return ABANDON;
       }
       if (!(e instanceof CpuFault)) throw e;
       this.taken = j + 1;
-      if (!e.trap) cpu.eip = start;
+      if (!e.trap) cpu.eip = start >>> 0;
       return raise(cpu, e);
     }
+    cpu.instructions += count;
+    cpu.cycles += cycles;
+    if (!eipSet) cpu.eip = start >>> 0;
     cpu.compiledAccess = false;
     this.taken = n;
     return null;

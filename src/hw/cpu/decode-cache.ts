@@ -22,13 +22,8 @@ import { ABANDON } from "./fault.js";
 import type { Insn } from "./insn.js";
 
 export class DecodeCache {
-  /**
-   * By physical page (filled with undefined up front so that V8 keeps fast,
-   * not dictionary, elements), then by offset. A page's instructions are a
-   * map: the few hundred a code page has decoded took an array of 4,096
-   * slots, 32 KiB a page.
-   */
-  private readonly pages: (Map<number, Insn> | undefined)[];
+  /** By physical page; filled with undefined up front so that V8 keeps fast (not dictionary) elements. */
+  private readonly pages: ((Insn | undefined)[] | undefined)[];
   /** Instructions kept per page; a page with none is no longer a code page. */
   private readonly counts: Uint16Array;
   /** Decodes dropped because their page was written (statistics). */
@@ -45,7 +40,9 @@ export class DecodeCache {
 
   /** The instruction decoded at `phys` under CS.D = `big`, if kept. */
   get(phys: number, big: boolean): Insn | undefined {
-    const i = this.pages[phys >>> 12]?.get(phys & 0xfff);
+    const page = this.pages[phys >>> 12];
+    if (page === undefined) return undefined;
+    const i = page[phys & 0xfff];
     return i !== undefined && i.big === big ? i : undefined;
   }
 
@@ -54,11 +51,11 @@ export class DecodeCache {
     const n = phys >>> 12;
     let page = this.pages[n];
     if (page === undefined) {
-      page = new Map();
+      page = new Array(4096);
       this.pages[n] = page;
     }
-    if (!page.has(phys & 0xfff)) this.counts[n]++;
-    page.set(phys & 0xfff, insn);
+    if (page[phys & 0xfff] === undefined) this.counts[n]++;
+    page[phys & 0xfff] = insn;
     this.cpu.codePages[n] = 1;
   }
 
@@ -67,11 +64,11 @@ export class DecodeCache {
     const page = this.pages[phys >>> 12];
     if (page === undefined) return false;
     const off = phys & 0xfff;
-    let hit = false;
-    visit(page, off, len, () => {
-      hit = true;
-    });
-    return hit;
+    for (let k = Math.max(0, off - MAX_INSN_LEN + 1); k < Math.min(0x1000, off + len); k++) {
+      const i = page[k];
+      if (i !== undefined && k + i.len > off) return true;
+    }
+    return false;
   }
 
   /**
@@ -84,12 +81,17 @@ export class DecodeCache {
     const page = this.pages[n];
     if (page === undefined) return;
     const off = phys & 0xfff;
+    // An instruction is at most 15 bytes and never straddles a kept page.
+    const from = Math.max(0, off - MAX_INSN_LEN + 1);
+    const to = Math.min(0x1000, off + len);
     let dropped = 0;
-    visit(page, off, len, (k) => {
+    for (let k = from; k < to; k++) {
+      const i = page[k];
+      if (i === undefined || k + i.len <= off) continue;
       if (this.cpu.compiledAccess) throw ABANDON;
-      page.delete(k);
+      page[k] = undefined;
       dropped++;
-    });
+    }
     if (dropped === 0) return;
     this.invalidations += dropped;
     this.counts[n] -= dropped;
@@ -98,24 +100,5 @@ export class DecodeCache {
       this.cpu.codePages[n] = 0;
     }
     this.onPageChanged?.(n);
-  }
-}
-
-/**
- * `found(offset)` for each instruction of `page` that includes some of the
- * `len` bytes from offset `off`: by the offsets where such an instruction
- * may start (it is at most 15 bytes and never straddles a kept page), or
- * for a long store by the page's instructions.
- */
-function visit(page: Map<number, Insn>, off: number, len: number, found: (offset: number) => void): void {
-  const from = Math.max(0, off - MAX_INSN_LEN + 1);
-  const to = Math.min(0x1000, off + len);
-  if (to - from <= page.size) {
-    for (let k = from; k < to; k++) {
-      const i = page.get(k);
-      if (i !== undefined && k + i.len > off) found(k);
-    }
-  } else {
-    for (const [k, i] of page) if (k >= from && k < to && k + i.len > off) found(k);
   }
 }

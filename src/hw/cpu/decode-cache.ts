@@ -22,8 +22,20 @@ import { ABANDON } from "./fault.js";
 import type { Insn } from "./insn.js";
 
 export class DecodeCache {
-  /** By physical page; filled with undefined up front so that V8 keeps fast (not dictionary) elements. */
-  private readonly pages: ((Insn | undefined)[] | undefined)[];
+  /**
+   * By physical page (filled with undefined up front so that V8 keeps fast,
+   * not dictionary, elements), then by offset. A page's instructions are a
+   * map: the few hundred a code page has decoded took an array of 4,096
+   * slots, 32 KiB a page, some 1,500 pages in a boot.
+   */
+  private readonly pages: (Map<number, Insn> | undefined)[];
+  /**
+   * By physical page, the length of the instruction kept at each offset (0:
+   * none): what a store into the page is checked against, byte by byte, as
+   * fast as the slots of an array were (cpu-loop stores into its own code
+   * page at every round; probing the map there made it 60% slower).
+   */
+  private readonly lengths: (Uint8Array | undefined)[];
   /** Instructions kept per page; a page with none is no longer a code page. */
   private readonly counts: Uint16Array;
   /** Decodes dropped because their page was written (statistics). */
@@ -34,15 +46,14 @@ export class DecodeCache {
   constructor(private readonly cpu: Cpu) {
     this.counts = new Uint16Array(cpu.codePages.length);
     this.pages = new Array(cpu.codePages.length).fill(undefined);
+    this.lengths = new Array(cpu.codePages.length).fill(undefined);
     cpu.onCodeWrite = (phys, len) => this.written(phys, len);
     cpu.storeHitsCode = (phys, len) => this.overlaps(phys, len);
   }
 
   /** The instruction decoded at `phys` under CS.D = `big`, if kept. */
   get(phys: number, big: boolean): Insn | undefined {
-    const page = this.pages[phys >>> 12];
-    if (page === undefined) return undefined;
-    const i = page[phys & 0xfff];
+    const i = this.pages[phys >>> 12]?.get(phys & 0xfff);
     return i !== undefined && i.big === big ? i : undefined;
   }
 
@@ -50,23 +61,26 @@ export class DecodeCache {
   put(phys: number, insn: Insn): void {
     const n = phys >>> 12;
     let page = this.pages[n];
-    if (page === undefined) {
-      page = new Array(4096);
+    let lengths = this.lengths[n];
+    if (page === undefined || lengths === undefined) {
+      page = new Map();
+      lengths = new Uint8Array(0x1000);
       this.pages[n] = page;
+      this.lengths[n] = lengths;
     }
-    if (page[phys & 0xfff] === undefined) this.counts[n]++;
-    page[phys & 0xfff] = insn;
+    if (lengths[phys & 0xfff] === 0) this.counts[n]++;
+    page.set(phys & 0xfff, insn);
+    lengths[phys & 0xfff] = insn.len;
     this.cpu.codePages[n] = 1;
   }
 
   /** Whether `len` bytes at `phys`, all in one page, include bytes of a kept instruction. */
   overlaps(phys: number, len: number): boolean {
-    const page = this.pages[phys >>> 12];
-    if (page === undefined) return false;
+    const lengths = this.lengths[phys >>> 12];
+    if (lengths === undefined) return false;
     const off = phys & 0xfff;
     for (let k = Math.max(0, off - MAX_INSN_LEN + 1); k < Math.min(0x1000, off + len); k++) {
-      const i = page[k];
-      if (i !== undefined && k + i.len > off) return true;
+      if (lengths[k] !== 0 && k + lengths[k] > off) return true;
     }
     return false;
   }
@@ -79,17 +93,18 @@ export class DecodeCache {
   written(phys: number, len: number): void {
     const n = phys >>> 12;
     const page = this.pages[n];
-    if (page === undefined) return;
+    const lengths = this.lengths[n];
+    if (page === undefined || lengths === undefined) return;
     const off = phys & 0xfff;
     // An instruction is at most 15 bytes and never straddles a kept page.
     const from = Math.max(0, off - MAX_INSN_LEN + 1);
     const to = Math.min(0x1000, off + len);
     let dropped = 0;
     for (let k = from; k < to; k++) {
-      const i = page[k];
-      if (i === undefined || k + i.len <= off) continue;
+      if (lengths[k] === 0 || k + lengths[k] <= off) continue;
       if (this.cpu.compiledAccess) throw ABANDON;
-      page[k] = undefined;
+      page.delete(k);
+      lengths[k] = 0;
       dropped++;
     }
     if (dropped === 0) return;
@@ -97,6 +112,7 @@ export class DecodeCache {
     this.counts[n] -= dropped;
     if (this.counts[n] === 0) {
       this.pages[n] = undefined;
+      this.lengths[n] = undefined;
       this.cpu.codePages[n] = 0;
     }
     this.onPageChanged?.(n);

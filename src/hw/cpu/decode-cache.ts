@@ -21,62 +21,51 @@ import { MAX_INSN_LEN } from "./decoder.js";
 import { ABANDON } from "./fault.js";
 import type { Insn } from "./insn.js";
 
+/**
+ * One page's decoded instructions: by offset in a map (a code page has a
+ * few hundred decoded, where an array of 4,096 slots took 32 KiB a page,
+ * some 1,500 pages in a boot), and their lengths by offset, which stores
+ * into the page are checked against byte by byte (cpu-loop stores into its
+ * own code page every round; probing the map there made it 60% slower).
+ */
+class PageDecodes {
+  readonly insns = new Map<number, Insn>();
+  /** The length of the instruction kept at each offset; 0: none. */
+  readonly lengths = new Uint8Array(0x1000);
+}
+
 export class DecodeCache {
-  /**
-   * By physical page (filled with undefined up front so that V8 keeps fast,
-   * not dictionary, elements), then by offset. A page's instructions are a
-   * map: the few hundred a code page has decoded took an array of 4,096
-   * slots, 32 KiB a page, some 1,500 pages in a boot.
-   */
-  private readonly pages: (Map<number, Insn> | undefined)[];
-  /**
-   * By physical page, the length of the instruction kept at each offset (0:
-   * none): what a store into the page is checked against, byte by byte, as
-   * fast as the slots of an array were (cpu-loop stores into its own code
-   * page at every round; probing the map there made it 60% slower).
-   */
-  private readonly lengths: (Uint8Array | undefined)[];
-  /** Instructions kept per page; a page with none is no longer a code page. */
-  private readonly counts: Uint16Array;
+  /** By physical page; filled with undefined up front so that V8 keeps fast (not dictionary) elements. */
+  private readonly pages: (PageDecodes | undefined)[];
   /** Decodes dropped because their page was written (statistics). */
   invalidations = 0;
   /** Called after instructions of physical page `page` were dropped. */
   onPageChanged: ((page: number) => void) | null = null;
 
   constructor(private readonly cpu: Cpu) {
-    this.counts = new Uint16Array(cpu.codePages.length);
     this.pages = new Array(cpu.codePages.length).fill(undefined);
-    this.lengths = new Array(cpu.codePages.length).fill(undefined);
     cpu.onCodeWrite = (phys, len) => this.written(phys, len);
     cpu.storeHitsCode = (phys, len) => this.overlaps(phys, len);
   }
 
   /** The instruction decoded at `phys` under CS.D = `big`, if kept. */
   get(phys: number, big: boolean): Insn | undefined {
-    const i = this.pages[phys >>> 12]?.get(phys & 0xfff);
+    const i = this.pages[phys >>> 12]?.insns.get(phys & 0xfff);
     return i !== undefined && i.big === big ? i : undefined;
   }
 
   /** Keep `insn`, decoded from `phys` (it must not straddle a page). */
   put(phys: number, insn: Insn): void {
     const n = phys >>> 12;
-    let page = this.pages[n];
-    let lengths = this.lengths[n];
-    if (page === undefined || lengths === undefined) {
-      page = new Map();
-      lengths = new Uint8Array(0x1000);
-      this.pages[n] = page;
-      this.lengths[n] = lengths;
-    }
-    if (lengths[phys & 0xfff] === 0) this.counts[n]++;
-    page.set(phys & 0xfff, insn);
-    lengths[phys & 0xfff] = insn.len;
+    const page = (this.pages[n] ??= new PageDecodes());
+    page.insns.set(phys & 0xfff, insn);
+    page.lengths[phys & 0xfff] = insn.len;
     this.cpu.codePages[n] = 1;
   }
 
   /** Whether `len` bytes at `phys`, all in one page, include bytes of a kept instruction. */
   overlaps(phys: number, len: number): boolean {
-    const lengths = this.lengths[phys >>> 12];
+    const lengths = this.pages[phys >>> 12]?.lengths;
     if (lengths === undefined) return false;
     const off = phys & 0xfff;
     for (let k = Math.max(0, off - MAX_INSN_LEN + 1); k < Math.min(0x1000, off + len); k++) {
@@ -93,8 +82,8 @@ export class DecodeCache {
   written(phys: number, len: number): void {
     const n = phys >>> 12;
     const page = this.pages[n];
-    const lengths = this.lengths[n];
-    if (page === undefined || lengths === undefined) return;
+    if (page === undefined) return;
+    const { insns, lengths } = page;
     const off = phys & 0xfff;
     // An instruction is at most 15 bytes and never straddles a kept page.
     const from = Math.max(0, off - MAX_INSN_LEN + 1);
@@ -103,16 +92,15 @@ export class DecodeCache {
     for (let k = from; k < to; k++) {
       if (lengths[k] === 0 || k + lengths[k] <= off) continue;
       if (this.cpu.compiledAccess) throw ABANDON;
-      page.delete(k);
+      insns.delete(k);
       lengths[k] = 0;
       dropped++;
     }
     if (dropped === 0) return;
     this.invalidations += dropped;
-    this.counts[n] -= dropped;
-    if (this.counts[n] === 0) {
+    // A page with no instructions kept is no longer a code page.
+    if (insns.size === 0) {
       this.pages[n] = undefined;
-      this.lengths[n] = undefined;
       this.cpu.codePages[n] = 0;
     }
     this.onPageChanged?.(n);

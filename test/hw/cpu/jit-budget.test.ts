@@ -8,11 +8,12 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { Cpu } from "../../../src/hw/cpu/cpu.js";
+import type { Cpu } from "../../../src/hw/cpu/cpu.js";
 import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
-import { type Backend, BlockEngine } from "../../../src/hw/cpu/jit/engine.js";
+import { BlockEngine } from "../../../src/hw/cpu/jit/engine.js";
+import { BLOCK_ENGINES } from "../../support/block-engines.js";
+import { flat } from "../../support/cpu-env.js";
 
 const ITERATIONS = 500;
 
@@ -59,11 +60,7 @@ interface Run {
 }
 
 function run(makeEngine: (cpu: Cpu) => Engine): Run {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(PROGRAM, 0x1000);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(0x1000);
-  cpu.regs[4] = 0x8000;
+  const { cpu } = flat(PROGRAM, { intercept: false });
   const engine = makeEngine(cpu);
   const states: string[] = [];
   for (let k = 0; ; k++) {
@@ -76,14 +73,10 @@ function run(makeEngine: (cpu: Cpu) => Engine): Run {
   return { states, interpreted: engine instanceof BlockEngine ? engine.stats.interpretedSteps : INSTRUCTIONS };
 }
 
-for (const [name, hot, backend] of [
-  ["threaded blocks", Number.POSITIVE_INFINITY, "wasm"],
-  ["WebAssembly regions", 1, "wasm"],
-  ["JavaScript regions", 1, "js"],
-] as [string, number, Backend][]) {
+for (const [name, makeEngine] of BLOCK_ENGINES) {
   test(`${name}: budgets ending inside blocks and STI's shadow leave the interpreter little`, () => {
     const reference = run((cpu) => new Interpreter(cpu));
-    const engine = run((cpu) => new BlockEngine(cpu, { hot, backend }));
+    const engine = run(makeEngine);
     assert.equal(engine.states.length, reference.states.length);
     for (let k = 0; k < reference.states.length; k++) assert.equal(engine.states[k], reference.states[k], `after slice ${k}`);
     // The instruction in each STI's shadow is interpreted, and nothing else: not the rest of the

@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RamBus } from "../../../src/hw/cpu/bus.js";
-import { Cpu, EBP } from "../../../src/hw/cpu/cpu.js";
+import { type Cpu, EBP } from "../../../src/hw/cpu/cpu.js";
 import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
 import { BLOCK_ENGINES } from "../../support/block-engines.js";
+import { flat } from "../../support/cpu-env.js";
 
 const ITERATIONS = 100;
 
@@ -36,11 +36,7 @@ const PROGRAM = [
 ].flat();
 
 function run(makeEngine: (cpu: Cpu) => Engine): string {
-  const bus = new RamBus(1 << 20);
-  bus.ram.set(PROGRAM, 0x1000);
-  const cpu = new Cpu(bus);
-  cpu.enterFlat32(0x1000);
-  cpu.regs[4] = 0x8000;
+  const { cpu } = flat(PROGRAM, { intercept: false });
   const exit = makeEngine(cpu).run(100_000);
   assert.equal(exit.kind, "halted");
   return JSON.stringify({ regs: [...cpu.regs], cycles: cpu.cycles, instructions: cpu.instructions });

@@ -68,7 +68,7 @@ export const enum Fast {
   MOV_IMM = 15,
   /** MOV m32, imm32 (C7 /0 with a memory operand). */
   STORE_IMM32 = 16,
-  /** Jcc rel8 (70+cc), Jcc rel32 (0F 80+cc). */
+  /** Jcc rel8 (70+cc), Jcc rel32 (0F 80+cc). The branches, JCC to RET, stay together (`isBranch`). */
   JCC = 17,
   /** JMP rel8 (EB), JMP rel32 (E9). */
   JMP = 18,
@@ -80,6 +80,11 @@ export const enum Fast {
   ALU_FROM_M = 21,
   /** CMP m32, r32 (39), CMP m32, imm32 (81 /7), CMP m32, imm8 sign-extended (83 /7): a memory operand only read. */
   CMP_M = 22,
+}
+
+/** A `Fast` kind that reads or sets EIP: the branches, JCC to RET. */
+export function isBranch(fast: Fast): boolean {
+  return fast >= Fast.JCC && fast <= Fast.RET;
 }
 
 /** Cycles fit below the kind in their word. */

@@ -29,11 +29,12 @@ import { ABANDON, CpuFault } from "../fault.js";
 import { lazyLogic, testCC } from "../flags.js";
 import { Insn, readsInsnEip } from "../insn.js";
 import { raise } from "../interrupts.js";
+import { sext } from "../operands.js";
 import { AluOp, alu, incDec } from "../ops/alu.js";
 import { callNear, jumpTo, retNear } from "../ops/control.js";
 import { HANDLERS } from "../ops/index.js";
 import { Flow, flowOf, isRepString } from "./flow.js";
-import { Fast, fastKind, type PackedStore, packedCycles, packedEa, unpackInsn, WORDS } from "./packed.js";
+import { Fast, fastKind, isBranch, type PackedStore, packedCycles, packedEa, unpackInsn, WORDS } from "./packed.js";
 import type { PageCode } from "./region.js";
 
 export interface ThreadedBlock {
@@ -128,7 +129,7 @@ export class ThreadedRunner {
           eipSet = true;
         } else {
           // Only the branches look at EIP (the next instruction's, as a handler would see it).
-          eipSet = fast >= Fast.JCC && fast <= Fast.RET;
+          eipSet = isBranch(fast);
           if (eipSet) cpu.eip = eip >>> 0;
           runFast(cpu, regs, words, at, fast);
         }
@@ -205,7 +206,7 @@ function runFast(cpu: Cpu, regs: Int32Array, words: Int32Array, at: number, fast
     }
     case Fast.CMP_M: {
       const imm = words[at + 3];
-      const src = op === 0x39 ? regs[reg] >>> 0 : op === 0x81 ? imm >>> 0 : ((imm << 24) >> 24) >>> 0;
+      const src = op === 0x39 ? regs[reg] >>> 0 : op === 0x81 ? imm >>> 0 : sext(imm, 1) >>> 0;
       alu(cpu, AluOp.CMP, cpu.read32((a >>> 22) & 7, packedEa(words, at, regs)), src, 4);
       return;
     }
@@ -214,10 +215,10 @@ function runFast(cpu: Cpu, regs: Int32Array, words: Int32Array, at: number, fast
       return;
     // The branches, with EIP already on the next instruction (a rel8 is packed zero-extended, as decoded).
     case Fast.JCC:
-      if (testCC(cpu, op & 15)) jumpTo(cpu, 4, cpu.eip + (op < 0x100 ? (words[at + 3] << 24) >> 24 : words[at + 3]));
+      if (testCC(cpu, op & 15)) jumpTo(cpu, 4, cpu.eip + (op < 0x100 ? sext(words[at + 3], 1) : words[at + 3]));
       return;
     case Fast.JMP:
-      jumpTo(cpu, 4, cpu.eip + (op === 0xeb ? (words[at + 3] << 24) >> 24 : words[at + 3]));
+      jumpTo(cpu, 4, cpu.eip + (op === 0xeb ? sext(words[at + 3], 1) : words[at + 3]));
       return;
     case Fast.CALL:
       callNear(cpu, 4, cpu.eip + words[at + 3]);
@@ -241,7 +242,7 @@ function runFast(cpu: Cpu, regs: Int32Array, words: Int32Array, at: number, fast
       // ALU r/m32 with a register or an immediate (group 1: the operation is ModRM.reg); CMP writes nothing back.
       const k = fast === Fast.ALU_TO_RM ? op >> 3 : reg;
       const imm = words[at + 3];
-      const src = fast === Fast.ALU_TO_RM ? regs[reg] >>> 0 : fast === Fast.ALU_IMM32 ? imm >>> 0 : ((imm << 24) >> 24) >>> 0;
+      const src = fast === Fast.ALU_TO_RM ? regs[reg] >>> 0 : fast === Fast.ALU_IMM32 ? imm >>> 0 : sext(imm, 1) >>> 0;
       const r = alu(cpu, k, regs[rm] >>> 0, src, 4);
       if (k !== AluOp.CMP) regs[rm] = r;
     }

@@ -490,13 +490,23 @@ export class Cpu {
     return this.readLin16(this.linear(seg, off, 2));
   }
   read32(seg: number, off: number): number {
-    if (off >= this.segReadLo[seg] && off + 3 <= this.segReadHi[seg] && !this.dataBreakpoints) {
-      const lin = (this.segBase[seg] + off) | 0;
+    return this.readI32(seg, off) >>> 0;
+  }
+  /**
+   * `read32`, the value as int32; the offset may be given as int32 too.
+   * A kernel's offsets and values are above 2^31: as unsigned numbers they
+   * are doubles, which V8 boxes at every call it does not inline, so the
+   * threaded tier keeps both signed.
+   */
+  readI32(seg: number, off: number): number {
+    const o = off < 0 ? off + 0x100000000 : off;
+    if (o >= this.segReadLo[seg] && o + 3 <= this.segReadHi[seg] && !this.dataBreakpoints) {
+      const lin = (this.segBase[seg] + o) | 0;
       const phys = lin & 3 ? -1 : this.fastRead(lin);
-      if (phys >= 0) return this.ram32[phys >> 2] >>> 0;
+      if (phys >= 0) return this.ram32[phys >> 2];
     }
     if (!(this.segRW[seg] & 1)) throw this.segFault(seg);
-    return this.readLin32(this.linear(seg, off, 4));
+    return this.readLin32(this.linear(seg, o, 4)) | 0;
   }
   write8(seg: number, off: number, v: number): void {
     if (off >= this.segWriteLo[seg] && off <= this.segWriteHi[seg] && !this.dataBreakpoints) {
@@ -521,9 +531,11 @@ export class Cpu {
     if (!(this.segRW[seg] & 2)) throw this.segFault(seg);
     this.writeLin16(this.linear(seg, off, 2, true), v);
   }
+  /** Write `v` (unsigned or int32, as the offset: see `readI32`). */
   write32(seg: number, off: number, v: number): void {
-    if (off >= this.segWriteLo[seg] && off + 3 <= this.segWriteHi[seg] && !this.dataBreakpoints) {
-      const lin = (this.segBase[seg] + off) | 0;
+    const o = off < 0 ? off + 0x100000000 : off;
+    if (o >= this.segWriteLo[seg] && o + 3 <= this.segWriteHi[seg] && !this.dataBreakpoints) {
+      const lin = (this.segBase[seg] + o) | 0;
       const phys = lin & 3 ? -1 : this.fastWrite(lin);
       if (phys >= 0) {
         this.ram32[phys >> 2] = v;
@@ -531,7 +543,7 @@ export class Cpu {
       }
     }
     if (!(this.segRW[seg] & 2)) throw this.segFault(seg);
-    this.writeLin32(this.linear(seg, off, 4, true), v);
+    this.writeLin32(this.linear(seg, o, 4, true), v >>> 0);
   }
 
   /** Read `size` (1, 2, 4) bytes at seg:off, unsigned. */
@@ -776,9 +788,10 @@ export class Cpu {
 
   /** Push `size` (2 or 4) bytes. The write happens before ESP changes. */
   push(v: number, size: number): void {
-    const sp = this.ssBig ? (this.regs[ESP] - size) >>> 0 : (this.regs16[ESP << 1] - size) & 0xffff;
+    // A 32-bit stack pointer as int32 (write32 takes either): kernel stacks are above 2^31.
+    const sp = this.ssBig ? (this.regs[ESP] - size) | 0 : (this.regs16[ESP << 1] - size) & 0xffff;
     if (size === 4) this.write32(SS, sp, v);
-    else this.write16(SS, sp, v);
+    else this.write16(SS, sp >>> 0, v);
     if (this.ssBig) this.regs[ESP] = sp;
     else this.regs16[ESP << 1] = sp;
   }

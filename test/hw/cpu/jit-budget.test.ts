@@ -12,7 +12,7 @@ import type { Cpu } from "../../../src/hw/cpu/cpu.js";
 import type { Engine } from "../../../src/hw/cpu/engine.js";
 import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
 import { BlockEngine } from "../../../src/hw/cpu/jit/engine.js";
-import { BLOCK_ENGINES } from "../../support/block-engines.js";
+import { BLOCK_ENGINES, statesBySlice } from "../../support/block-engines.js";
 import { flat } from "../../support/cpu-env.js";
 
 const ITERATIONS = 500;
@@ -62,13 +62,7 @@ interface Run {
 function run(makeEngine: (cpu: Cpu) => Engine): Run {
   const { cpu } = flat(PROGRAM, { intercept: false });
   const engine = makeEngine(cpu);
-  const states: string[] = [];
-  for (let k = 0; ; k++) {
-    const exit = engine.run(SLICES[k % SLICES.length]);
-    states.push(JSON.stringify({ regs: [...cpu.regs], eip: cpu.eip, flags: cpu.eflags, cycles: cpu.cycles }));
-    if (exit.kind === "hlt") break;
-    assert.equal(exit.kind, "budget");
-  }
+  const states = statesBySlice(cpu, engine, SLICES);
   assert.equal(cpu.instructions, INSTRUCTIONS);
   return { states, interpreted: engine instanceof BlockEngine ? engine.stats.interpretedSteps : INSTRUCTIONS };
 }

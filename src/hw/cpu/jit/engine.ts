@@ -116,6 +116,8 @@ export interface JitStats {
   follows: number;
   /** Steps taken in threaded blocks (threaded.ts). */
   threadedSteps: number;
+  /** Threaded blocks run (threadedSteps / threadedRuns: how far a block goes on average). */
+  threadedRuns: number;
   interpretedSteps: number;
 }
 
@@ -158,6 +160,7 @@ export class BlockEngine {
     dispatches: 0,
     follows: 0,
     threadedSteps: 0,
+    threadedRuns: 0,
     interpretedSteps: 0,
   };
 
@@ -266,6 +269,7 @@ export class BlockEngine {
         const taken = this.threaded.taken;
         steps += taken;
         this.stats.threadedSteps += taken;
+        this.stats.threadedRuns++;
         if (result === null) {
           if (cpu.stopRequest) return cpu.stopRequest;
           // After part of a block EIP is inside it: not a way on worth a link.
@@ -441,6 +445,11 @@ export class BlockEngine {
         site.count = block.count;
         site.endsWithRep = block.endsWithRep;
         site.readsEip = block.readsEip;
+        // Control will arrive where the block jumps or calls inside itself: regions compiled later take those blocks in.
+        for (const t of block.entered ?? []) {
+          const other = this.find((n << 12) | t, modeOf(this.cpu));
+          if (other.heat === 0) other.heat = 1;
+        }
       }
     }
     return site.built === Built.YES;

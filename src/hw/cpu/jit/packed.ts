@@ -103,7 +103,7 @@ export function packedCycles(w: Int32Array, at: number): number {
 /**
  * The 32-bit effective address of the instruction packed at `at` (one with
  * a 32-bit address size and a memory operand): operands.ts `ea` on the
- * packed fields.
+ * packed fields, as int32 (Cpu `readI32` and `write32` take it so).
  */
 export function packedEa(w: Int32Array, at: number, regs: Int32Array): number {
   const a = w[at];
@@ -113,7 +113,7 @@ export function packedEa(w: Int32Array, at: number, regs: Int32Array): number {
   const index = ((b >>> 10) & 15) - 1;
   if (base >= 0) off += regs[base];
   if (index >= 0) off += regs[index] << ((a >>> 25) & 3);
-  return off >>> 0;
+  return off | 0;
 }
 
 function fastOf(i: Insn): Fast {

@@ -21,6 +21,7 @@ export const enum AluOp {
 
 /** Compute `dst op src` on `size` bytes, set the flags, return the result (CMP returns dst). */
 export function alu(cpu: Cpu, op: number, dst: number, src: number, size: number): number {
+  if (size === 4) return alu32(cpu, op, dst, src) >>> 0;
   let r: number;
   switch (op) {
     case AluOp.ADD:
@@ -58,6 +59,56 @@ export function alu(cpu: Cpu, op: number, dst: number, src: number, size: number
     default:
       lazySub(cpu, dst, src, mask(dst - src, size), size);
       return dst;
+  }
+}
+
+/**
+ * `alu` on 32 bits, the result as int32 (the operands either way: the same
+ * 32 bits). The flags record the operands unsigned, as everywhere. The
+ * threaded tier calls it with registers as they are in `regs`: a kernel's
+ * values above 2^31 as unsigned numbers would be doubles, boxed by V8 at
+ * every call it does not inline.
+ */
+export function alu32(cpu: Cpu, op: number, dst: number, src: number): number {
+  const d = dst >>> 0;
+  const s = src >>> 0;
+  let r: number;
+  switch (op) {
+    case AluOp.ADD:
+      r = (d + s) | 0;
+      lazyAdd(cpu, d, s, r >>> 0, 4);
+      return r;
+    case AluOp.OR:
+      r = d | s;
+      lazyLogic(cpu, r >>> 0, 4);
+      return r;
+    case AluOp.ADC: {
+      const c = getCF(cpu) ? 1 : 0;
+      r = (d + s + c) | 0;
+      lazyAdd(cpu, d, s, r >>> 0, 4, c);
+      return r;
+    }
+    case AluOp.SBB: {
+      const c = getCF(cpu) ? 1 : 0;
+      r = (d - s - c) | 0;
+      lazySub(cpu, d, s, r >>> 0, 4, c);
+      return r;
+    }
+    case AluOp.AND:
+      r = d & s;
+      lazyLogic(cpu, r >>> 0, 4);
+      return r;
+    case AluOp.SUB:
+      r = (d - s) | 0;
+      lazySub(cpu, d, s, r >>> 0, 4);
+      return r;
+    case AluOp.XOR:
+      r = d ^ s;
+      lazyLogic(cpu, r >>> 0, 4);
+      return r;
+    default:
+      lazySub(cpu, d, s, (d - s) >>> 0, 4);
+      return d | 0;
   }
 }
 

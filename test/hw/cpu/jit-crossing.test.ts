@@ -73,21 +73,29 @@ function run(makeEngine: (cpu: Cpu) => Engine, code = CODE): string {
   cpu.cr0 |= CR0_PG;
   const engine = makeEngine(cpu);
   const passes: string[] = [];
-  for (const [frame, budget] of [
+  for (const [frame, budget, patch] of [
     [FRAME_A, 100_000],
     [FRAME_A, 100_000],
     // In runs of 13 steps, which must each take 13 (the step counts as one).
     [FRAME_A, 13],
+    // Frame A, its displacement byte changed in place after the first 100 steps, with no change
+    // of mapping (the step keeps what it decoded while the bytes stay the same): 0x3000 from
+    // then on, as in frame B.
+    [FRAME_A, 100, 0x30],
     [FRAME_B, 100_000],
     [null, 100_000],
-  ]) {
+  ] as [number | null, number, number?][]) {
+    bus.ram[FRAME_A << 12] = 0x20;
     map(9, frame);
     cpu.walker.flush();
     cpu.halted = false;
     cpu.eip = ORG;
     const counts: number[] = [];
-    let exit = engine.run(budget as number);
-    for (; exit.kind === "budget"; exit = engine.run(budget as number)) counts.push(cpu.instructions);
+    let exit = engine.run(budget);
+    for (; exit.kind === "budget"; exit = engine.run(budget)) {
+      counts.push(cpu.instructions);
+      if (patch !== undefined) bus.ram[FRAME_A << 12] = patch;
+    }
     const state = { exit: exit.kind, eip: cpu.eip, regs: [...cpu.regs], cycles: cpu.cycles, instructions: cpu.instructions };
     passes.push(JSON.stringify({ ...state, counts }));
   }
@@ -96,7 +104,7 @@ function run(makeEngine: (cpu: Cpu) => Engine, code = CODE): string {
 
 test("an instruction crossing into the next page, in compiled code: each pass as the interpreter runs it", () => {
   const reference = run((cpu) => new Interpreter(cpu));
-  const [a, , chunks, b, none] = reference.split("\n").map((line) => JSON.parse(line));
+  const [a, , chunks, patched, b, none] = reference.split("\n").map((line) => JSON.parse(line));
   assert.equal(chunks.counts.length, Math.floor(305 / 13));
   // 50 iterations over 16 entries: three full rounds (3 · (16 · 0x100 + 120)) and 0x100 + 0 … 0x100 + 1.
   assert.equal(a.exit, "halted");
@@ -105,12 +113,14 @@ test("an instruction crossing into the next page, in compiled code: each pass as
   assert.equal(b.regs[2], 3 * 0x10000 * 136 + 0x10000 * 3);
   // Without page 9 the fetch faults, with no IDT to take it.
   assert.equal(none.exit, "shutdown");
+  // Part of the sum over the table at 0x2000, the rest over the one at 0x3000.
+  assert.ok(patched.regs[2] > a.regs[2] && patched.regs[2] < b.regs[2], `${patched.regs[2]}`);
   for (const [name, engine] of BLOCK_ENGINES) assert.equal(run(engine), reference, name);
 });
 
 test("a jump straight to the crossing instruction, in compiled code: each pass as the interpreter runs it", () => {
   const reference = run((cpu) => new Interpreter(cpu), ENTERED);
-  const [a, , , b, none] = reference.split("\n").map((line) => JSON.parse(line));
+  const [a, , , , b, none] = reference.split("\n").map((line) => JSON.parse(line));
   // Worked out apart (a Python model of the loop): the sums over the tables at 0x2000 and 0x3000.
   assert.equal(a.regs[2], 0x3369);
   assert.equal(b.regs[2], 0x19b0000);

@@ -32,7 +32,7 @@ import { AF, CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import type { Insn } from "../../insn.js";
 import { readsInsnEip } from "../../insn.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
-import { CrossingStep, Delivered } from "../crossing.js";
+import { Delivered } from "../crossing.js";
 import { branchTargets, Flow, isRepString, observesTime } from "../flow.js";
 import { flagsLiveAfter, producerOf } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
@@ -44,7 +44,6 @@ import { Kind, type Layout, MAX_LEFT, Slot } from "./layout.js";
 import { Body, type DefinedFunc, moduleBytes, Op, Ty } from "./module.js";
 
 /** Steps the instructions that cross into the next page (one scratch record for every region). */
-const CROSSING = new CrossingStep();
 
 /** What the import `h(k)` does around instruction k's handler. */
 const enum Call {
@@ -417,7 +416,7 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
     if (at.left > 0) {
       // A step when it retires, and when it faults (Delivered), as in the interpreter.
       at.left = at.left - 1;
-      retired = CROSSING.run(cpu, eip, mode);
+      retired = at.crossing.run(cpu, eip, mode);
       if (!retired) at.left = at.left + 1;
     } else cpu.eip = eip;
     at.fromCpu(cpu);

@@ -7,6 +7,7 @@
  * on entry, at each call of a handler, and on return.
  */
 import { type Cpu, CS } from "../../cpu.js";
+import { CrossingStep } from "../crossing.js";
 import { Chains } from "./chain.js";
 
 /** Int32 slots, by byte offset in the slot block. */
@@ -85,6 +86,8 @@ export class Layout {
   readonly slots: number;
   /** The regions' shared function table and chain cache (chain.ts). */
   readonly chains: Chains;
+  /** The regions' step of instructions that cross into the next page (crossing.ts). */
+  readonly crossing = new CrossingStep();
   private readonly s: Int32Array;
 
   constructor(cpu: Cpu) {

@@ -22,6 +22,49 @@ import { AC, FIXED1, IF, Lz, readEflags, VM } from "./flags.js";
 import { Fpu } from "./fpu/fpu.js";
 import { PageWalker, T_ALL, T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "./paging.js";
 
+/**
+ * The processor's fields that hold unsigned 32-bit values or counts that
+ * pass 2^31 (a kernel's addresses, CR0 with PG set, the cycle count).
+ */
+const UNSIGNED_FIELDS = [
+  "eip",
+  "lzDst",
+  "lzSrc",
+  "lzRes",
+  "gdtBase",
+  "idtBase",
+  "cr0",
+  "cr2",
+  "cr3",
+  "cycles",
+  "instructions",
+  "sysenterEsp",
+  "sysenterEip",
+  "apicBase",
+  "tscOffset",
+] as const;
+
+/**
+ * Store a number that is not a small integer into each of `fields` of `o`,
+ * then put the value back. V8 keeps a field that has only held small
+ * integers as one; the first other number it holds changes the object's
+ * hidden class, and every optimised function that touches the object is
+ * thrown away, to run unoptimised (boxing its numbers) until it is
+ * optimised again. Widened at construction, nothing changes later: in a
+ * Linux boot the processor's class changed at CR0.PG, at the cycle count
+ * and the instruction count passing 2^31, and at the WRMSR of
+ * SYSENTER_EIP during kernel initialisation, each time discarding the
+ * whole hot path.
+ */
+function widenToDouble<T extends object>(o: T, fields: readonly (keyof T)[]): void {
+  const r = o as Record<keyof T, unknown>;
+  for (const f of fields) {
+    const v = r[f];
+    r[f] = 0.5;
+    r[f] = v;
+  }
+}
+
 export const EAX = 0;
 export const ECX = 1;
 export const EDX = 2;
@@ -287,6 +330,7 @@ export class Cpu {
     }
     this.walker = new PageWalker(this);
     this.reset();
+    widenToDouble(this, UNSIGNED_FIELDS);
   }
 
   // --- registers -------------------------------------------------------

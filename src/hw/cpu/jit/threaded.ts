@@ -222,14 +222,14 @@ export class ThreadedRunner {
               break;
             // The branches, with EIP already on the next instruction (a rel8 is packed zero-extended, as decoded).
             case Fast.JCC:
-              if (testCC(cpu, op & 15)) jumpTo(cpu, 4, cpu.eip + (op < 0x100 ? sext(words[at + 3], 1) : words[at + 3]));
+              if (testCC(cpu, op & 15)) jumpTo(cpu, 4, (eip + (op < 0x100 ? sext(words[at + 3], 1) : words[at + 3])) | 0);
               break;
             case Fast.JMP:
-              jumpTo(cpu, 4, cpu.eip + (op === 0xeb ? sext(words[at + 3], 1) : words[at + 3]));
+              jumpTo(cpu, 4, (eip + (op === 0xeb ? sext(words[at + 3], 1) : words[at + 3])) | 0);
               eip = cpu.eip | 0;
               break;
             case Fast.CALL:
-              callNear(cpu, 4, cpu.eip + words[at + 3]);
+              callNear(cpu, 4, (eip + words[at + 3]) | 0);
               eip = cpu.eip | 0;
               break;
             case Fast.RET:

@@ -33,7 +33,8 @@ export function jumpTo(cpu: Cpu, opsize: number, target: number): void {
 export function callNear(cpu: Cpu, opsize: number, target: number): void {
   const t = opsize === 2 ? target & 0xffff : target >>> 0;
   if (t > cpu.segHi[CS]) throw gp0();
-  cpu.push(cpu.eip, opsize);
+  // The return address as int32 (push takes either): a kernel's would be a boxed double.
+  cpu.push(cpu.eip | 0, opsize);
   cpu.eip = t;
 }
 

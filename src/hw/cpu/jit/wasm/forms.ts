@@ -534,6 +534,24 @@ export class Emitter {
     }
     if (!plain32(i)) return false;
 
+    // XCHG EAX, r32 and XCHG r/m32, r32 between registers (data.ts xchg; no flags). XCHG with
+    // memory locks the bus and stays with its handler.
+    if ((op >= 0x91 && op <= 0x97) || (op === 0x87 && i.mod === 3)) {
+      const [x, y] = op === 0x87 ? [i.rm, i.reg] : [0, op & 7];
+      this.reg(x).b.set(L.A);
+      this.setReg(x, () => this.reg(y));
+      this.setReg(y, () => b.get(L.A));
+      return true;
+    }
+    // CDQ: EDX from the sign of EAX; CWDE: EAX from AX sign-extended (data.ts cwd, cbw).
+    if (op === 0x99) {
+      this.setReg(2, () => this.reg(0).b.i32(31).op(Op.i32_shr_s));
+      return true;
+    }
+    if (op === 0x98) {
+      this.setReg(0, () => this.reg(0).b.i32(16).op(Op.i32_shl).i32(16).op(Op.i32_shr_s));
+      return true;
+    }
     if (rotatesRegister(i)) return this.rotate(i, flagsLive);
     if (this.bitForm(i, mem, offset, flagsLive, slow)) return true;
     if (this.doubleShift(i, flagsLive)) return true;

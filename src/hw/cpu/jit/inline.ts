@@ -362,8 +362,12 @@ export function withCall(form: string, call: string): string {
   return form.replaceAll(CALL, call);
 }
 
-/** What a register-only compare or logical instruction leaves in the locals `a`, `b`, `res`, for a Jcc right after it. */
-export type Producer = "sub" | "logic";
+/**
+ * What a register-only compare or logical instruction leaves in the locals
+ * `a`, `b`, `res`, for a Jcc right after it; "incdec" (the WebAssembly back
+ * end's only): INC or DEC of a register, its result in `res`.
+ */
+export type Producer = "sub" | "logic" | "incdec";
 
 /** The kind of `i`'s result when it is compiled inline with no handler fallback, or null. */
 export function producerOf(i: Insn): Producer | null {
@@ -421,6 +425,7 @@ function fusedCondition(producer: Producer, cc: number): string | null {
     "(res | 0) <= 0",
     "(res | 0) > 0",
   ];
+  if (producer === "incdec") return null;
   return (producer === "sub" ? sub : logic)[cc];
 }
 

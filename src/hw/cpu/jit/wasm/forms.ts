@@ -1371,7 +1371,11 @@ export class Emitter {
 
   // --- conditions ----------------------------------------------------------
 
-  /** Push condition `cc` (0/1), from the operands of the producer just before when there is one. */
+  /**
+   * Push condition `cc` (0/1), from the operands of the producer whose
+   * locals are still at hand (compile.ts: the last flags producer, with only
+   * moves since) when there is one.
+   */
   condition(cc: number, producer: Producer | null): void {
     const b = this.b;
     const sub: (Op | null)[] = [null, null, Op.i32_lt_u, Op.i32_ge_u, Op.i32_eq, Op.i32_ne, Op.i32_le_u, Op.i32_gt_u];
@@ -1392,6 +1396,13 @@ export class Emitter {
           .get(L.A)
           .get(L.BB)
           .op(signed[cc - 12]);
+    }
+    if (producer === "incdec") {
+      // INC and DEC set ZF and SF from the result as the others do (CF stays, OF is not at hand).
+      if (cc === 4) return void b.get(L.RES).op(Op.i32_eqz);
+      if (cc === 5) return void b.get(L.RES).i32(0).op(Op.i32_ne);
+      if (cc === 8) return void b.get(L.RES).i32(0).op(Op.i32_lt_s);
+      if (cc === 9) return void b.get(L.RES).i32(0).op(Op.i32_ge_s);
     }
     if (producer === "logic") {
       if (cc === 0 || cc === 2) return void b.i32(0);

@@ -17,7 +17,7 @@ import { Interpreter } from "../../../src/hw/cpu/interpreter.js";
 import { BlockEngine } from "../../../src/hw/cpu/jit/engine.js";
 import { bytes32 } from "../../support/cpu-env.js";
 
-/** op eax, ebx (ModRM D8) for each producer. */
+/** op eax, ebx (ModRM D8) for each producer, or the same with a memory operand. */
 const OPS: Record<string, number[]> = {
   cmp: [0x39, 0xd8],
   sub: [0x29, 0xd8],
@@ -37,6 +37,12 @@ const OPS: Record<string, number[]> = {
   add8: [0x00, 0xd8],
   sub16: [0x66, 0x29, 0xd8],
   imul: [0x0f, 0xaf, 0xc3],
+  // With a memory operand, stored just before: on the fast path, and across a page (the handler's).
+  "cmp eax, m": [0x89, 0x1d, ...bytes32(0x804), 0x3b, 0x05, ...bytes32(0x804)],
+  "cmp m, ebx": [0x89, 0x05, ...bytes32(0x804), 0x39, 0x1d, ...bytes32(0x804)],
+  "and m, ebx": [0x89, 0x05, ...bytes32(0x804), 0x21, 0x1d, ...bytes32(0x804)],
+  "cmp m, 5": [0x89, 0x05, ...bytes32(0x804), 0x83, 0x3d, ...bytes32(0x804), 0x05],
+  "cmp eax, m across a page": [0x89, 0x1d, ...bytes32(0x7fffe), 0x3b, 0x05, ...bytes32(0x7fffe)],
 };
 const PAIRS = [
   [0, 0],

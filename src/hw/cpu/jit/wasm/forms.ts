@@ -217,6 +217,18 @@ export class Emitter {
     }
     return this;
   }
+  /**
+   * After the handler of a compare or logical instruction with a memory
+   * operand (its slow path): A, BB and RES from the record the handler left
+   * in the slots, as its fast path leaves them, so that a branch after it
+   * is decided from them either way.
+   */
+  operandsFromSlots(): void {
+    this.slot(Slot.LZDST).b.set(L.A);
+    this.slot(Slot.LZSRC).b.set(L.BB);
+    this.slot(Slot.LZRES).b.set(L.RES);
+  }
+
   slot(s: Slot): this {
     this.b.i32(0).mem(Op.i32_load, this.at.slots + s);
     return this;

@@ -59,7 +59,8 @@ const PAIRS = [
 /**
  * Instructions put between the producer and the Jcc. The moves leave the
  * decision to the producer (the WebAssembly back end keeps its operands at
- * hand past them); the ADD makes its own flags, which must win.
+ * hand past them); the ADD makes its own flags, which must win; DEC makes
+ * its own but keeps the producer's CF.
  */
 const BETWEEN: Record<string, number[]> = {
   "mov ecx, esi": [0x89, 0xf1],
@@ -68,6 +69,9 @@ const BETWEEN: Record<string, number[]> = {
   "mov ecx, [0x800]": [0x8b, 0x0d, ...bytes32(0x800)],
   "mov [0x800], ecx": [0x89, 0x0d, ...bytes32(0x800)],
   "add ecx, eax": [0x01, 0xc1],
+  // DEC keeps the producer's CF (frozen from its locals where they are at hand) and sets the rest.
+  "dec ecx": [0x49],
+  "dec dword [0x800]": [0xff, 0x0d, ...bytes32(0x800)],
 };
 
 /**

@@ -318,6 +318,7 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
           break;
         }
       }
+      em.producer = producer;
       if (flow === Flow.NEXT && em.form(i, live[q], handler)) {
         // Only its handler fallback can fault (or abandon), and it observes no time.
         ledger.ran(i);

@@ -117,6 +117,13 @@ export class Emitter {
     readonly flat: boolean,
   ) {}
 
+  /**
+   * The last flags producer before the instruction being emitted whose
+   * operands and result are still in A, BB and RES (compile.ts sets it), or
+   * null.
+   */
+  producer: Producer | null = null;
+
   // --- registers and slots ------------------------------------------------
 
   /*
@@ -272,9 +279,25 @@ export class Emitter {
     this.lazy(add ? Lz.ADD : sub ? Lz.SUB : Lz.LOGIC, size, ARITH, op === AluOp.ADC || op === AluOp.SBB);
   }
 
-  /** INC/DEC: CF keeps its value, frozen first if it was lazy (lazyIncDec). */
-  private incDecFlags(dec: boolean): void {
+  /**
+   * INC/DEC, before they overwrite A and RES: CF, which they keep, goes
+   * into FLAGS if it is lazy (lazyIncDec). Where compile.ts knows the
+   * producer that recorded it, with its locals at hand, from those (a
+   * compare's borrow, a logical operation's 0; after INC or DEC it is not
+   * lazy); else through the flag reader. In a boot, 49 million INC and DEC
+   * called the reader.
+   */
+  private freezeCf(): void {
     const b = this.b;
+    const p = this.producer;
+    if (p === "incdec") return;
+    if (p === "sub" || p === "logic") {
+      this.setSlot(Slot.FLAGS, () => {
+        this.slot(Slot.FLAGS).b.i32(~CF).op(Op.i32_and);
+        if (p === "sub") b.get(L.A).get(L.BB).op(Op.i32_lt_u, Op.i32_or);
+      });
+      return;
+    }
     this.slot(Slot.LZKIND).b.i32(CF).op(Op.i32_and);
     b.if();
     this.setSlot(Slot.FLAGS, () => {
@@ -282,6 +305,10 @@ export class Emitter {
       b.call(F.GET_CF).op(Op.i32_or);
     });
     b.end();
+  }
+
+  /** INC/DEC's record (after `freezeCf`): the flags of adding or subtracting 1, CF as it was. */
+  private incDecFlags(dec: boolean): void {
     this.b.i32(1).set(L.BB);
     this.lazy(dec ? Lz.SUB : Lz.ADD, 4, ARITH & ~CF);
   }
@@ -768,6 +795,7 @@ export class Emitter {
         true,
         offset,
         () => {
+          this.freezeCf();
           this.load(4);
           b.tee(L.A)
             .i32(1)
@@ -807,6 +835,7 @@ export class Emitter {
     if (op >= 0x40 && op <= 0x4f) {
       const n = op & 7;
       const dec = op >= 0x48;
+      if (flagsLive) this.freezeCf();
       this.reg(n)
         .b.tee(L.A)
         .i32(1)

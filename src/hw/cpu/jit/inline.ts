@@ -364,10 +364,12 @@ export function withCall(form: string, call: string): string {
 
 /**
  * What a register-only compare or logical instruction leaves in the locals
- * `a`, `b`, `res`, for a Jcc right after it; "incdec" (the WebAssembly back
- * end's only): INC or DEC of a register, its result in `res`.
+ * `a`, `b`, `res`, for a Jcc right after it. The WebAssembly back end's
+ * only (wasm/forms.ts `produced`): "incdec", INC or DEC, its result in
+ * `res`; the 8- and 16-bit compares and logical operations, operands and
+ * result zero-extended.
  */
-export type Producer = "sub" | "logic" | "incdec";
+export type Producer = "sub" | "logic" | "incdec" | "sub8" | "sub16" | "logic8" | "logic16";
 
 /** The kind of `i`'s result when it is compiled inline with no handler fallback, or null. */
 export function producerOf(i: Insn): Producer | null {
@@ -425,7 +427,7 @@ function fusedCondition(producer: Producer, cc: number): string | null {
     "(res | 0) <= 0",
     "(res | 0) > 0",
   ];
-  if (producer === "incdec") return null;
+  if (producer !== "sub" && producer !== "logic") return null;
   return (producer === "sub" ? sub : logic)[cc];
 }
 

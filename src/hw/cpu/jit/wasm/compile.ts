@@ -29,12 +29,11 @@
  */
 import { type Cpu, CS } from "../../cpu.js";
 import { AF, CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
-import { type Insn, Pfx, readsInsnEip } from "../../insn.js";
-import { AluOp } from "../../ops/alu.js";
+import { type Insn, readsInsnEip } from "../../insn.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
 import { Delivered } from "../crossing.js";
 import { branchTargets, Flow, isRepString, observesTime } from "../flow.js";
-import { flagsLiveAfter, type Producer, producerOf } from "../inline.js";
+import { flagsLiveAfter, type Producer } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import { Mode } from "../mode.js";
 import type { Region } from "../region.js";
@@ -281,10 +280,8 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
           (isRepString(i) ? Call.REP : 0) |
           (segment ? Call.SEGMENT : 0),
       );
-      const fromMemory = memoryProducerOf(i);
       const handler = (): void => {
         em.callHandler(k).b.op(Op.drop);
-        if (fromMemory !== null) em.operandsFromSlots();
       };
 
       if (flow === Flow.BRANCH) {
@@ -322,7 +319,7 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
       if (flow === Flow.NEXT && em.form(i, live[q], handler)) {
         // Only its handler fallback can fault (or abandon), and it observes no time.
         ledger.ran(i);
-        producer = wasmProducerOf(i) ?? fromMemory ?? (movesOnly(i) ? producer : null);
+        producer = em.produced ?? (movesOnly(i) ? producer : null);
         continue;
       }
       producer = null;
@@ -638,13 +635,6 @@ function branch(em: Emitter, i: Insn, next: number, producer: Producer | null, k
   return false;
 }
 
-/** `producerOf`, and INC or DEC of a 32-bit register (forms.ts leaves its result in RES). */
-function wasmProducerOf(i: Insn): Producer | null {
-  const p = producerOf(i);
-  if (p !== null) return p;
-  return i.op >= 0x40 && i.op <= 0x4f && i.opsize === 4 && (i.prefixes & Pfx.LOCK) === 0 ? "incdec" : null;
-}
-
 /**
  * A 32-bit move that forms.ts compiles without the locals A, BB and RES
  * (MOV between registers, of an immediate, to and from memory, LEA) and
@@ -659,19 +649,4 @@ function movesOnly(i: Insn): boolean {
   if (op === 0x8d) return i.mod !== 3;
   if (op === 0xa1 || op === 0xa3) return i.adsize === 4;
   return op === 0xc7 && i.mod !== 3 && i.reg === 0;
-}
-
-/**
- * CMP, SUB, AND, OR or XOR of 32 bits with a memory operand (r/m32,r32;
- * r32,r/m32; r/m32,imm): forms.ts leaves their operands and result in A,
- * BB and RES on the fast path, and `operandsFromSlots` on the slow one.
- * In a boot, 37 million conditions after them went through the flag
- * readers before.
- */
-function memoryProducerOf(i: Insn): Producer | null {
-  if (i.opsize !== 4 || i.adsize !== 4 || i.mod === 3 || (i.prefixes & Pfx.LOCK) !== 0) return null;
-  const op = i.op;
-  const k = op < 0x40 && ((op & 7) === 1 || (op & 7) === 3) ? op >> 3 : op === 0x81 || op === 0x83 ? i.reg : -1;
-  if (k === AluOp.SUB || k === AluOp.CMP) return "sub";
-  return k === AluOp.AND || k === AluOp.OR || k === AluOp.XOR ? "logic" : null;
 }

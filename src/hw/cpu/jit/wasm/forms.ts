@@ -123,6 +123,12 @@ export class Emitter {
    * null.
    */
   producer: Producer | null = null;
+  /**
+   * What the form just emitted leaves in A, BB and RES, on its fast path
+   * and (`access`) its handler's, for a branch after it; null when nothing.
+   * `form` clears it; compares, logical operations, NEG and INC/DEC set it.
+   */
+  produced: Producer | null = null;
 
   // --- registers and slots ------------------------------------------------
 
@@ -436,10 +442,16 @@ export class Emitter {
     // The offset first, where the registers it adds may come from (and go into) locals.
     offset();
     this.b.set(L.O);
-    this.fastOrSlow((miss) => {
-      this.guard(seg, size, write, miss);
-      fast();
-    }, slow);
+    this.fastOrSlow(
+      (miss) => {
+        this.guard(seg, size, write, miss);
+        fast();
+      },
+      () => {
+        slow();
+        if (this.produced !== null) this.operandsFromSlots();
+      },
+    );
   }
 
   /**
@@ -492,6 +504,7 @@ export class Emitter {
     b.set(L.RES);
     if (op !== AluOp.CMP) this.setReg(dst, () => b.get(L.RES));
     if (flagsLive) this.aluFlags(op);
+    this.produced = producedBy(op, 4);
     return true;
   }
 
@@ -503,6 +516,7 @@ export class Emitter {
     b.i32(0).get(L.BB).op(Op.i32_sub).set(L.RES);
     this.setReg(rm, () => b.get(L.RES));
     if (flagsLive) this.aluFlags(AluOp.SUB);
+    this.produced = "sub";
     return true;
   }
 
@@ -512,10 +526,12 @@ export class Emitter {
     other();
     this.b.op(Op.i32_and).set(L.RES);
     if (flagsLive) this.lazy(Lz.LOGIC, 4);
+    this.produced = "logic";
   }
 
   /** `i` inline, with `slow` as its handler fallback; false when it has no inline form. */
   form(i: Insn, flagsLive: boolean, slow: () => void): boolean {
+    this.produced = null;
     const b = this.b;
     const op = i.op;
     const mem = i.adsize === 4 && i.mod !== 3;
@@ -803,6 +819,7 @@ export class Emitter {
             .set(L.RES);
           this.store(4, () => b.get(L.RES));
           this.incDecFlags(dec);
+          this.produced = "incdec";
         },
         slow,
       );
@@ -843,6 +860,7 @@ export class Emitter {
         .set(L.RES);
       this.setReg(n, () => b.get(L.RES));
       if (flagsLive) this.incDecFlags(dec);
+      this.produced = "incdec";
       return true;
     }
     if (op === 0x89 && i.mod === 3) {
@@ -905,6 +923,7 @@ export class Emitter {
         b.get(L.A).get(L.BB).op(code).set(L.RES);
         if (k !== AluOp.CMP) this.store(4, () => b.get(L.RES));
         if (flagsLive) this.aluFlags(k);
+        this.produced = producedBy(k, 4);
       },
       slow,
     );
@@ -1387,6 +1406,7 @@ export class Emitter {
       if (writes && dst >= 0) this.setSized(dst, size, () => b.get(L.RES));
       else if (writes) this.store(size, () => b.get(L.RES));
       this.aluFlags(k, size);
+      this.produced = producedBy(k === -1 ? AluOp.AND : k, size);
     };
     if (fromMemory) this.access(i.seg, size, writes && dst < 0, offset, body, slow);
     else body();
@@ -1438,6 +1458,23 @@ export class Emitter {
           .get(L.BB)
           .op(signed[cc - 12]);
     }
+    if (producer === "sub8" || producer === "sub16" || producer === "logic8" || producer === "logic16") {
+      // Operands and result zero-extended from 8 or 16 bits: unsigned compares and ZF as at 32;
+      // SF is the result's top bit (signed compares go through the readers).
+      const sign = producer === "sub8" || producer === "logic8" ? 0x80 : 0x8000;
+      if (cc === 8 || cc === 9) {
+        b.get(L.RES).i32(sign).op(Op.i32_and);
+        return void (cc === 9 ? b.op(Op.i32_eqz) : b.i32(0).op(Op.i32_ne));
+      }
+      if (producer === "sub8" || producer === "sub16") {
+        const op = cc >= 2 && cc < 8 ? sub[cc] : null;
+        if (op !== null) return void b.get(L.A).get(L.BB).op(op);
+      } else if (cc < 8) {
+        // CF = OF = 0
+        if (cc < 4) return void b.i32(cc & 1);
+        return void (cc & 1 ? b.get(L.RES).i32(0).op(Op.i32_ne) : b.get(L.RES).op(Op.i32_eqz));
+      }
+    }
     if (producer === "incdec") {
       // INC and DEC set ZF and SF from the result as the others do (CF stays, OF is not at hand).
       if (cc === 4) return void b.get(L.RES).op(Op.i32_eqz);
@@ -1467,4 +1504,13 @@ export class Emitter {
     else b.call(F.GET_ZF).call(F.GET_SF).call(F.GET_OF).op(Op.i32_xor, Op.i32_or);
     if (cc & 1) b.op(Op.i32_eqz);
   }
+}
+
+/** What ALU operation `op` of `size` bytes leaves in A, BB and RES for a branch (`Emitter.produced`). */
+function producedBy(op: number, size: number): Producer | null {
+  const sub = op === AluOp.SUB || op === AluOp.CMP;
+  const logic = op === AluOp.AND || op === AluOp.OR || op === AluOp.XOR;
+  if (size === 4) return sub ? "sub" : logic ? "logic" : null;
+  if (size === 2) return sub ? "sub16" : logic ? "logic16" : null;
+  return sub ? "sub8" : logic ? "logic8" : null;
 }

@@ -365,11 +365,11 @@ export function withCall(form: string, call: string): string {
 /**
  * What a register-only compare or logical instruction leaves in the locals
  * `a`, `b`, `res`, for a Jcc right after it. The WebAssembly back end's
- * only (wasm/forms.ts `produced`): "incdec", INC or DEC, its result in
- * `res`; the 8- and 16-bit compares and logical operations, operands and
- * result zero-extended.
+ * only (wasm/forms.ts `produced`): "incdec", INC or DEC, and "add", ADD,
+ * their result in `res` (and ADD's destination in `a`); the 8- and 16-bit
+ * compares and logical operations, operands and result zero-extended.
  */
-export type Producer = "sub" | "logic" | "incdec" | "sub8" | "sub16" | "logic8" | "logic16";
+export type Producer = "sub" | "logic" | "incdec" | "add" | "sub8" | "sub16" | "logic8" | "logic16";
 
 /** The kind of `i`'s result when it is compiled inline with no handler fallback, or null. */
 export function producerOf(i: Insn): Producer | null {

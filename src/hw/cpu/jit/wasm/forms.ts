@@ -289,18 +289,20 @@ export class Emitter {
    * INC/DEC, before they overwrite A and RES: CF, which they keep, goes
    * into FLAGS if it is lazy (lazyIncDec). Where compile.ts knows the
    * producer that recorded it, with its locals at hand, from those (a
-   * compare's borrow, a logical operation's 0; after INC or DEC it is not
-   * lazy); else through the flag reader. In a boot, 49 million INC and DEC
-   * called the reader.
+   * compare's borrow, an addition's carry, a logical operation's 0; after
+   * INC or DEC it is not lazy); else through the flag reader. In a boot, 49
+   * million INC and DEC called the reader.
    */
   private freezeCf(): void {
     const b = this.b;
     const p = this.producer;
     if (p === "incdec") return;
-    if (p === "sub" || p === "logic") {
+    if (p !== null) {
       this.setSlot(Slot.FLAGS, () => {
         this.slot(Slot.FLAGS).b.i32(~CF).op(Op.i32_and);
-        if (p === "sub") b.get(L.A).get(L.BB).op(Op.i32_lt_u, Op.i32_or);
+        // A compare's borrow (of zero-extended operands at 8 and 16 bits), an addition's carry.
+        if (p === "sub" || p === "sub8" || p === "sub16") b.get(L.A).get(L.BB).op(Op.i32_lt_u, Op.i32_or);
+        else if (p === "add") b.get(L.RES).get(L.A).op(Op.i32_lt_u, Op.i32_or);
       });
       return;
     }
@@ -1475,7 +1477,14 @@ export class Emitter {
         return void (cc & 1 ? b.get(L.RES).i32(0).op(Op.i32_ne) : b.get(L.RES).op(Op.i32_eqz));
       }
     }
-    if (producer === "incdec") {
+    if (producer === "add") {
+      // ADD: CF is the carry out (the sum below an operand); ZF and SF from the result.
+      if (cc === 2) return void b.get(L.RES).get(L.A).op(Op.i32_lt_u);
+      if (cc === 3) return void b.get(L.RES).get(L.A).op(Op.i32_ge_u);
+      if (cc === 8) return void b.get(L.RES).i32(0).op(Op.i32_lt_s);
+      if (cc === 9) return void b.get(L.RES).i32(0).op(Op.i32_ge_s);
+    }
+    if (producer === "incdec" || producer === "add") {
       // INC and DEC set ZF and SF from the result as the others do (CF stays, OF is not at hand).
       if (cc === 4) return void b.get(L.RES).op(Op.i32_eqz);
       if (cc === 5) return void b.get(L.RES).i32(0).op(Op.i32_ne);
@@ -1510,7 +1519,7 @@ export class Emitter {
 function producedBy(op: number, size: number): Producer | null {
   const sub = op === AluOp.SUB || op === AluOp.CMP;
   const logic = op === AluOp.AND || op === AluOp.OR || op === AluOp.XOR;
-  if (size === 4) return sub ? "sub" : logic ? "logic" : null;
+  if (size === 4) return sub ? "sub" : logic ? "logic" : op === AluOp.ADD ? "add" : null;
   if (size === 2) return sub ? "sub16" : logic ? "logic16" : null;
   return sub ? "sub8" : logic ? "logic8" : null;
 }

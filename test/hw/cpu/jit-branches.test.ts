@@ -80,6 +80,8 @@ const BETWEEN: Record<string, number[]> = {
   // DEC keeps the producer's CF (frozen from its locals where they are at hand) and sets the rest.
   "dec ecx": [0x49],
   "dec dword [0x800]": [0xff, 0x0d, ...bytes32(0x800)],
+  // The same with the Jcc in the next block: what the region's next block reads keeps them live.
+  "dec ecx; jmp +0": [0x49, 0xeb, 0x00],
 };
 
 /**

@@ -33,8 +33,9 @@ import { readsInsnEip } from "../insn.js";
 import { shift } from "../ops/shift.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../paging.js";
 import { Flow, isRepString, observesTime } from "./flow.js";
-import { callsHandler, flagsLiveAfter, inlineBranch, inlineForm, producerOf, withCall } from "./inline.js";
+import { callsHandler, inlineBranch, inlineForm, producerOf, withCall } from "./inline.js";
 import { fault, Ledger, type RegionCode } from "./ledger.js";
+import { liveAfter } from "./liveness.js";
 import type { Region } from "./region.js";
 
 /**
@@ -55,7 +56,8 @@ export function compileRegion(region: Region, user: boolean, follow: RegionCode)
   const wrap = region.blocks[0]?.insns[0]?.big === false ? "& 0xffff" : ">>> 0";
   for (const b of region.blocks) {
     const n = b.insns.length;
-    const live = flagsLiveAfter(b.insns);
+    // Everything is assumed read after the block (the JavaScript back end has no region liveness).
+    const live = liveAfter(b.insns, true);
     body.push(`case ${b.start}: {`);
     body.push(`if (cpu.jitLeft < ${n}) { cpu.eip = (B + ${b.start}) ${wrap}; return null; }`);
     body.push(`cpu.jitLeft -= ${n};`);

@@ -157,23 +157,6 @@ function isShiftByConstant(i: Insn): boolean {
   return (op === 0xc0 || op === 0xc1) && (i.imm & 31) !== 0;
 }
 
-/**
- * For each instruction of a block, whether its arithmetic flags may be read
- * later: by an instruction of the block before one that overwrites them
- * all, or after the block (always assumed).
- */
-export function flagsLiveAfter(insns: Insn[]): boolean[] {
-  const live: boolean[] = new Array(insns.length);
-  let needed = true;
-  for (let j = insns.length - 1; j >= 0; j--) {
-    live[j] = needed;
-    const use = flagUse(insns[j]);
-    if (use === FlagUse.WRITES) needed = false;
-    else if (use === FlagUse.READS) needed = true;
-  }
-  return live;
-}
-
 /** The sum making the effective address of a 32-bit ModRM memory operand (to be wrapped to 32 bits). */
 function eaSum(i: Insn): string {
   let s = String(i.disp | 0);

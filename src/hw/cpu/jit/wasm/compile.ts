@@ -33,8 +33,9 @@ import { type Insn, readsInsnEip } from "../../insn.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
 import { Delivered } from "../crossing.js";
 import { branchTargets, Flow, isRepString, observesTime } from "../flow.js";
-import { flagsLiveAfter, type Producer } from "../inline.js";
+import type { Producer } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
+import { carryUse, liveAfter, liveOut } from "../liveness.js";
 import { Mode } from "../mode.js";
 import type { Region } from "../region.js";
 import { CALLOUT, Callout, CHAIN_BITS, CHAIN_HASH, CHAINED, MODE_BITS } from "./chain.js";
@@ -233,6 +234,9 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
   }
   b.get(L.LABEL).i32(min).op(Op.i32_sub).brTable(table, otherwise);
 
+  // What the region's own blocks after each block read of the flags, and of CF (liveness.ts).
+  const flagsOut = liveOut(region);
+  const carryOut = liveOut(region, carryUse);
   for (let j = 0; j < region.blocks.length; j++) {
     const blk = region.blocks[j];
     /** The block whose case comes next: a block ending where it starts runs into it, without the switch. */
@@ -264,7 +268,8 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
     }
     em.enterBlock();
 
-    const live = flagsLiveAfter(blk.insns);
+    const live = liveAfter(blk.insns, flagsOut[j]);
+    const carryLive = liveAfter(blk.insns, carryOut[j], carryUse);
     let endedByBranch = false;
     /** The flags producer whose operands and result are still in A, BB and RES (only moves since), or null. */
     let producer: Producer | null = null;
@@ -316,6 +321,7 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
         }
       }
       em.producer = producer;
+      em.carryLive = carryLive[q];
       if (flow === Flow.NEXT && em.form(i, live[q], handler)) {
         // Only its handler fallback can fault (or abandon), and it observes no time.
         ledger.ran(i);

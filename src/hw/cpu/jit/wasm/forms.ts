@@ -129,6 +129,8 @@ export class Emitter {
    * `form` clears it; compares, logical operations, NEG and INC/DEC set it.
    */
   produced: Producer | null = null;
+  /** CF may be read after the instruction being emitted (liveness.ts; compile.ts sets it). */
+  carryLive = true;
 
   // --- registers and slots ------------------------------------------------
 
@@ -296,7 +298,7 @@ export class Emitter {
   private freezeCf(): void {
     const b = this.b;
     const p = this.producer;
-    if (p === "incdec") return;
+    if (p === "incdec" || !this.carryLive) return;
     if (p !== null) {
       this.setSlot(Slot.FLAGS, () => {
         this.slot(Slot.FLAGS).b.i32(~CF).op(Op.i32_and);

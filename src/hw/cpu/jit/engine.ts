@@ -446,7 +446,7 @@ export class BlockEngine {
         site.endsWithRep = block.endsWithRep;
         site.readsEip = block.readsEip;
         // Control will arrive where the block jumps or calls inside itself: regions compiled later take those blocks in.
-        for (const t of block.entered ?? []) {
+        for (const t of block.entered) {
           const other = this.find((n << 12) | t, modeOf(this.cpu));
           if (other.heat === 0) other.heat = 1;
         }

@@ -87,6 +87,11 @@ export function flowOf(i: Insn): Flow {
   return FLOW[i.op];
 }
 
+/** Jcc rel8 (70+cc) or rel16/32 (0F 80+cc). */
+export function isJcc(i: Insn): boolean {
+  return (i.op >= 0x70 && i.op <= 0x7f) || (i.op >= 0x180 && i.op <= 0x18f);
+}
+
 export function isRepString(i: Insn): boolean {
   const op = i.op;
   return (i.prefixes & (Pfx.REP | Pfx.REPNE)) !== 0 && ((op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf));

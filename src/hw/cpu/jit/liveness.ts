@@ -15,7 +15,7 @@
  * the record before (as skipping records inside a block always has).
  */
 import type { Insn } from "../insn.js";
-import { branchTargets, Flow } from "./flow.js";
+import { branchTargets, Flow, isJcc } from "./flow.js";
 import { FlagUse, flagUse } from "./inline.js";
 import type { Block, Region } from "./region.js";
 
@@ -31,8 +31,10 @@ export function carryUse(i: Insn): FlagUse {
   const op = i.op;
   if (op >= 0x40 && op <= 0x4f) return FlagUse.NONE;
   if (op === 0xf8 || op === 0xf9) return FlagUse.WRITES;
-  const cc = op >= 0x70 && op <= 0x7f ? op & 15 : op >= 0x180 && op <= 0x19f ? op & 15 : op >= 0x140 && op <= 0x14f ? op & 15 : -1;
-  if (cc >= 0) return cc >= 2 && cc <= 7 ? FlagUse.READS : FlagUse.NONE;
+  if (isJcc(i) || (op >= 0x190 && op <= 0x19f) || (op >= 0x140 && op <= 0x14f)) {
+    const cc = op & 15;
+    return cc >= 2 && cc <= 7 ? FlagUse.READS : FlagUse.NONE;
+  }
   return flagUse(i);
 }
 

@@ -21,6 +21,7 @@
  *   2: disp   3: imm   4: cycles 0-23, fast 24-31
  */
 import { type Insn, Pfx } from "../insn.js";
+import { isJcc } from "./flow.js";
 
 export const WORDS = 5;
 
@@ -123,7 +124,7 @@ function fastOf(i: Insn): Fast {
   if (op < 0x40 && (op & 7) === 5) return Fast.ALU_EAX;
   if (op >= 0x40 && op <= 0x4f) return Fast.INC_DEC;
   if (op >= 0xb8 && op <= 0xbf) return Fast.MOV_IMM;
-  if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) return Fast.JCC;
+  if (isJcc(i)) return Fast.JCC;
   if (op === 0xeb || op === 0xe9) return Fast.JMP;
   if (op === 0xe8) return Fast.CALL;
   if (op === 0xc3) return Fast.RET;

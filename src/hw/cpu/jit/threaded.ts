@@ -33,7 +33,7 @@ import { sext } from "../operands.js";
 import { AluOp, alu32, incDec } from "../ops/alu.js";
 import { callNear, jumpTo, retNear } from "../ops/control.js";
 import { HANDLERS } from "../ops/index.js";
-import { branchTargets, Flow, flowOf, isRepString } from "./flow.js";
+import { branchTargets, Flow, flowOf, isJcc, isRepString } from "./flow.js";
 import { Fast, fastKind, isBranch, type PackedStore, packedCycles, packedEa, unpackInsn, WORDS } from "./packed.js";
 import type { PageCode } from "./region.js";
 
@@ -46,8 +46,12 @@ export interface ThreadedBlock {
   readonly endsWithRep: boolean;
   /** Some instruction's handler reads `insn.eip`. */
   readonly readsEip: boolean;
+}
+
+/** A block as `threadedBlock` builds it. */
+export interface BuiltBlock extends ThreadedBlock {
   /** Offsets in the page where the block goes on after a JMP or CALL (control arrives there as at a site). */
-  readonly entered?: readonly number[];
+  readonly entered: readonly number[];
 }
 
 /**
@@ -63,7 +67,7 @@ export interface ThreadedBlock {
  * initialisation: 55-61 ns an instruction before, 47 after, with
  * `readI32` and `alu32`).
  */
-export function threadedBlock(code: PageCode, start: number, maxBlock: number, store: PackedStore): ThreadedBlock | null {
+export function threadedBlock(code: PageCode, start: number, maxBlock: number, store: PackedStore): BuiltBlock | null {
   const insns: Insn[] = [];
   const offsets: number[] = [];
   const entered: number[] = [];
@@ -75,7 +79,8 @@ export function threadedBlock(code: PageCode, start: number, maxBlock: number, s
     offsets.push(off);
     off += i.len;
     if (flowOf(i) === Flow.NEXT || isJcc(i)) continue;
-    const t = jumpTarget(i, code.base + off) - code.base;
+    if (!jumpsOn(i)) break;
+    const t = branchTargets(i, code.base + off)[0] - code.base;
     if (!(t >= 0 && t < 0x1000) || offsets.includes(t)) break;
     entered.push(t);
     off = t;
@@ -92,19 +97,9 @@ export function threadedBlock(code: PageCode, start: number, maxBlock: number, s
   };
 }
 
-/** Jcc rel8 or rel32: a threaded block goes on past one, and leaves where it is taken. */
-function isJcc(i: Insn): boolean {
-  return (i.op >= 0x70 && i.op <= 0x7f) || (i.op >= 0x180 && i.op <= 0x18f);
-}
-
-/**
- * Where a JMP rel or CALL rel32 with a 32-bit operand size goes (as an EIP,
- * given `next`, the EIP after it); NaN for other instructions. A threaded
- * block goes on there when it is in the same page.
- */
-function jumpTarget(i: Insn, next: number): number {
-  if (i.opsize !== 4 || !(i.op === 0xe8 || i.op === 0xe9 || i.op === 0xeb)) return Number.NaN;
-  return branchTargets(i, next)[0];
+/** JMP rel or CALL rel32 with a 32-bit operand size: a threaded block goes on at its target when that is in the page. */
+function jumpsOn(i: Insn): boolean {
+  return i.opsize === 4 && (i.op === 0xe8 || i.op === 0xe9 || i.op === 0xeb);
 }
 
 /** Runs threaded blocks for a block engine. */

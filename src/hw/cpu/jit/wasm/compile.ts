@@ -32,7 +32,7 @@ import { AF, CF, Lz, OF, PF, SF, ZF } from "../../flags.js";
 import { type Insn, readsInsnEip } from "../../insn.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
 import { Delivered } from "../crossing.js";
-import { branchTargets, Flow, isRepString, observesTime } from "../flow.js";
+import { branchTargets, Flow, isJcc, isRepString, observesTime } from "../flow.js";
 import type { Producer } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import { carryUse, liveAfter, liveOut } from "../liveness.js";
@@ -42,8 +42,6 @@ import { CALLOUT, Callout, CHAIN_BITS, CHAIN_HASH, CHAINED, MODE_BITS } from "./
 import { Emitter, F, L, LOCALS } from "./forms.js";
 import { Kind, type Layout, MAX_LEFT, Slot } from "./layout.js";
 import { Body, type DefinedFunc, moduleBytes, Op, Ty } from "./module.js";
-
-/** Steps the instructions that cross into the next page (one scratch record for every region). */
 
 /** What the import `h(k)` does around instruction k's handler. */
 const enum Call {
@@ -271,7 +269,7 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
     const live = liveAfter(blk.insns, flagsOut[j]);
     const carryLive = liveAfter(blk.insns, carryOut[j], carryUse);
     let endedByBranch = false;
-    /** The flags producer whose operands and result are still in A, BB and RES (only moves since), or null. */
+    /** The flags producer whose operands and result are still in A, BB and RES (forms.ts `produced`), or null. */
     let producer: Producer | null = null;
     for (let q = 0; q < n; q++) {
       const i = blk.insns[q];
@@ -325,7 +323,7 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
       if (flow === Flow.NEXT && em.form(i, live[q], handler)) {
         // Only its handler fallback can fault (or abandon), and it observes no time.
         ledger.ran(i);
-        producer = em.produced ?? (movesOnly(i) ? producer : null);
+        producer = em.produced;
         continue;
       }
       producer = null;
@@ -529,7 +527,7 @@ function chain(em: Emitter, mode: number): void {
 
 /** A Jcc (short or near) with a 32-bit operand size, the kind `branch` can take inline. */
 function isJcc32(i: Insn): boolean {
-  return i.opsize === 4 && ((i.op >= 0x70 && i.op <= 0x7f) || (i.op >= 0x180 && i.op <= 0x18f));
+  return i.opsize === 4 && isJcc(i);
 }
 
 /** JMP rel8 or rel32 with a 32-bit operand size. */
@@ -639,20 +637,4 @@ function branch(em: Emitter, i: Insn, next: number, producer: Producer | null, k
     });
   }
   return false;
-}
-
-/**
- * A 32-bit move that forms.ts compiles without the locals A, BB and RES
- * (MOV between registers, of an immediate, to and from memory, LEA) and
- * that writes no flags: a branch after it is decided by the producer
- * before it. (Line counts of the boot: after LEA, 15 million conditions
- * went through the flag readers.)
- */
-function movesOnly(i: Insn): boolean {
-  if (i.opsize !== 4) return false;
-  const op = i.op;
-  if ((op >= 0xb8 && op <= 0xbf) || op === 0x8b || op === 0x89) return true;
-  if (op === 0x8d) return i.mod !== 3;
-  if (op === 0xa1 || op === 0xa3) return i.adsize === 4;
-  return op === 0xc7 && i.mod !== 3 && i.reg === 0;
 }

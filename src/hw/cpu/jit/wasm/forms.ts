@@ -533,6 +533,17 @@ export class Emitter {
     this.produced = "logic";
   }
 
+  /**
+   * For a move, which writes no flags and none of A, BB and RES: the
+   * producer before it stays at hand for a branch after it (`produced`).
+   * After a memory move's `access`, so that its handler path does not
+   * reload them from the slots.
+   */
+  private keeping(): true {
+    this.produced = this.producer;
+    return true;
+  }
+
   /** `i` inline, with `slow` as its handler fallback; false when it has no inline form. */
   form(i: Insn, flagsLive: boolean, slow: () => void): boolean {
     this.produced = null;
@@ -867,36 +878,37 @@ export class Emitter {
       this.produced = "incdec";
       return true;
     }
+    // The 32-bit moves between registers, of an immediate, and LEA: no flags, and none of A, BB, RES.
     if (op === 0x89 && i.mod === 3) {
       this.setReg(i.rm, () => this.reg(i.reg));
-      return true;
+      return this.keeping();
     }
     if (op === 0x8b && i.mod === 3) {
       this.setReg(i.reg, () => this.reg(i.rm));
-      return true;
+      return this.keeping();
     }
     if (op >= 0xb8 && op <= 0xbf) {
       this.setReg(op & 7, () => b.i32(i.imm | 0));
-      return true;
+      return this.keeping();
     }
     if (op === 0x8d && mem) {
       this.setReg(i.reg, offset);
-      return true;
+      return this.keeping();
     }
 
-    // 32-bit memory moves; MOV EAX, moffs32 / MOV moffs32, EAX are the same with the offset in disp.
+    // 32-bit memory moves (their handler paths leave A, BB and RES alone too); MOV EAX, moffs32 / MOV moffs32, EAX are the same with the offset in disp.
     const moffs = (op === 0xa1 || op === 0xa3) && i.adsize === 4;
     if ((op === 0x8b && mem) || (op === 0xa1 && moffs)) {
       this.access(i.seg, 4, false, offset, () => this.setReg(moffs ? 0 : i.reg, () => this.load(4)), slow);
-      return true;
+      return this.keeping();
     }
     if ((op === 0x89 && mem) || (op === 0xa3 && moffs)) {
       this.access(i.seg, 4, true, offset, () => this.store(4, () => this.reg(moffs ? 0 : i.reg)), slow);
-      return true;
+      return this.keeping();
     }
     if (op === 0xc7 && mem && i.reg === 0) {
       this.access(i.seg, 4, true, offset, () => this.store(4, () => b.i32(i.imm | 0)), slow);
-      return true;
+      return this.keeping();
     }
     if (op >= 0x50 && op <= 0x57) {
       this.push(() => this.reg(op & 7), slow);
@@ -1438,8 +1450,8 @@ export class Emitter {
 
   /**
    * Push condition `cc` (0/1), from the operands of the producer whose
-   * locals are still at hand (compile.ts: the last flags producer, with only
-   * moves since) when there is one.
+   * locals are still at hand (`produced`, passed on past moves by
+   * `keeping`) when there is one.
    */
   condition(cc: number, producer: Producer | null): void {
     const b = this.b;
@@ -1480,14 +1492,12 @@ export class Emitter {
       }
     }
     if (producer === "add") {
-      // ADD: CF is the carry out (the sum below an operand); ZF and SF from the result.
+      // ADD: CF is the carry out (the sum below an operand); ZF and SF below, as for INC/DEC.
       if (cc === 2) return void b.get(L.RES).get(L.A).op(Op.i32_lt_u);
       if (cc === 3) return void b.get(L.RES).get(L.A).op(Op.i32_ge_u);
-      if (cc === 8) return void b.get(L.RES).i32(0).op(Op.i32_lt_s);
-      if (cc === 9) return void b.get(L.RES).i32(0).op(Op.i32_ge_s);
     }
     if (producer === "incdec" || producer === "add") {
-      // INC and DEC set ZF and SF from the result as the others do (CF stays, OF is not at hand).
+      // ZF and SF from the result (INC and DEC keep CF; OF is not at hand).
       if (cc === 4) return void b.get(L.RES).op(Op.i32_eqz);
       if (cc === 5) return void b.get(L.RES).i32(0).op(Op.i32_ne);
       if (cc === 8) return void b.get(L.RES).i32(0).op(Op.i32_lt_s);

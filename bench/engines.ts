@@ -51,7 +51,13 @@ function guestArgs(g: LinuxFiles): string[] {
 function popekLinux(engine: EngineKind) {
   return (g: LinuxFiles, host: HostProbe): Launch => ({
     command: process.execPath,
-    args: [join(host.root, "bin", "popek.js"), "run", ...guestArgs(g), ...(host.popekEngineFlag ? ["--engine", engine] : [])],
+    args: [
+      ...host.nodeFlags,
+      join(host.root, "bin", "popek.js"),
+      "run",
+      ...guestArgs(g),
+      ...(host.popekEngineFlag ? ["--engine", engine] : []),
+    ],
   });
 }
 
@@ -115,6 +121,7 @@ export const ENGINES: Record<string, Engine> = {
     linux: (g, host) => ({
       command: process.execPath,
       args: [
+        ...host.nodeFlags,
         fileURLToPath(new URL("./v86-child.js", import.meta.url)),
         "--v86",
         host.v86 ?? "",

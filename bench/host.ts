@@ -5,7 +5,7 @@
  * looks; `skipReasons` is pure, so the messages are tested without a host.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { findLinuxGuest, guestCacheDir } from "../src/guests/linux.js";
@@ -28,6 +28,19 @@ export interface HostProbe {
   readonly popekRuns: boolean;
   /** `popek run` takes `--engine jit|interp` (the block compiler is built in). */
   readonly popekEngineFlag: boolean;
+  /**
+   * The Node options on the first line of bin/popek.js (what `npx popek`
+   * runs with): the benchmark gives them to every engine it runs in Node,
+   * popek's CLI and v86's child alike, so that both see the same runtime.
+   */
+  readonly nodeFlags: readonly string[];
+}
+
+/** The options after `node` in a `#!/usr/bin/env -S node ...` line (none for any other first line). */
+export function shebangNodeFlags(script: string): string[] {
+  const first = script.split("\n", 1)[0];
+  const m = /^#!\S*env\s+(?:-S\s+)?node((?:\s+--\S+)*)\s*$/.exec(first);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
 }
 
 export function probeHost(root: string): HostProbe {
@@ -41,7 +54,14 @@ export function probeHost(root: string): HostProbe {
   } catch {
     // Not installed: reported by skipReasons.
   }
-  const help = spawnSync(process.execPath, [join(root, "bin", "popek.js"), "run", "--help"], { encoding: "utf8", cwd: root });
+  const bin = join(root, "bin", "popek.js");
+  const help = spawnSync(process.execPath, [bin, "run", "--help"], { encoding: "utf8", cwd: root });
+  let nodeFlags: string[] = [];
+  try {
+    nodeFlags = shebangNodeFlags(readFileSync(bin, "utf8"));
+  } catch {
+    // No CLI: reported by skipReasons (popekRuns).
+  }
   return {
     root,
     guest: guest ? { kernel: guest.kernel, initrd: guest.initrd } : null,
@@ -50,6 +70,7 @@ export function probeHost(root: string): HostProbe {
     v86,
     popekRuns: !help.error && help.status === 0,
     popekEngineFlag: /--engine\b/.test(help.stdout ?? ""),
+    nodeFlags,
   };
 }
 

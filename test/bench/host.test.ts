@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { type HostProbe, skipReasons } from "../../bench/host.js";
+import { type HostProbe, shebangNodeFlags, skipReasons } from "../../bench/host.js";
 
 const ALL: HostProbe = {
   root: "/repo",
@@ -10,6 +11,7 @@ const ALL: HostProbe = {
   v86: "/repo/node_modules/v86",
   popekRuns: true,
   popekEngineFlag: true,
+  nodeFlags: [],
 };
 const ENGINES = ["popek", "popek-js", "popek-interp", "v86", "qemu"];
 const LINUX = [
@@ -51,4 +53,16 @@ test("popek engines are skipped when popek's CLI does not run", () => {
 
 test("tools only the Linux workloads need are not asked for by cpu-loop alone", () => {
   assert.deepEqual(skipReasons({ ...ALL, guest: null, qemu: false, v86: null }, ENGINES, FLAT), {});
+});
+
+test("the Node options of the CLI's first line are read as the benchmark passes them", () => {
+  assert.deepEqual(shebangNodeFlags("#!/usr/bin/env -S node --v8-pool-size=1 --stack-size=2000\nimport x;"), [
+    "--v8-pool-size=1",
+    "--stack-size=2000",
+  ]);
+  assert.deepEqual(shebangNodeFlags("#!/usr/bin/env node\n"), []);
+  assert.deepEqual(shebangNodeFlags("// no shebang\n"), []);
+  // The CLI as it is: one V8 worker thread (bin/popek.js says why).
+  const bin = readFileSync(new URL("../../../bin/popek.js", import.meta.url), "utf8");
+  assert.deepEqual(shebangNodeFlags(bin), ["--v8-pool-size=1"]);
 });

@@ -13,6 +13,7 @@ const HOST: HostProbe = {
   v86: "/repo/node_modules/v86",
   popekRuns: true,
   popekEngineFlag: true,
+  nodeFlags: ["--v8-pool-size=1"],
 };
 const FILES = { kernel: "/g/vmlinuz", initrd: "/g/initrd", append: DEFAULT_APPEND, memMiB: LINUX_MEM_MIB };
 
@@ -50,6 +51,15 @@ test("popek passes --engine only when popek run has it", () => {
   assert.match(args("popek", true), /--engine jit$/);
   assert.match(args("popek-interp", true), /--engine interp$/);
   assert.doesNotMatch(args("popek-interp", false), /--engine/);
+});
+
+test("popek's CLI and v86's child run in Node with the same options, before the script", () => {
+  for (const name of ["popek", "popek-interp", "v86"]) {
+    const l = ENGINES[name].linux?.(FILES, HOST);
+    assert.equal(l?.command, process.execPath, name);
+    assert.equal(l?.args[0], "--v8-pool-size=1", name);
+    assert.match(l?.args[1] ?? "", /(popek|v86-child)\.js$/, name);
+  }
 });
 
 test("qemu: isapc with TCG, a P6 without an APIC, serial on stdio, no reboot", () => {

@@ -85,11 +85,24 @@ const BETWEEN: Record<string, number[]> = {
 };
 
 /**
- * mov eax, A; mov ebx, B; op eax, ebx; [jmp +0 or `between`;] jcc +1; inc
- * edx; rol edx, 1 — for every case, then hlt. CF goes in set or clear by
- * turns (STC/CLC), for the producers that read it or keep it.
+ * What follows the Jcc: the taken way skips one instruction. INC keeps CF,
+ * so the producer's flags stay live past the branch; with `dead`, both ways
+ * write every flag first (ADD), and a producer right before the branch may
+ * leave its record unwritten where the branch decides from its operands
+ * (forms.ts deferRecord): a condition the operands cannot decide (JO, JP
+ * after a compare) must still find it.
  */
-function program(split: boolean, between: number[] = []): Uint8Array {
+const TAILS = {
+  live: (cc: number) => [0x70 + cc, 0x01, 0x42, 0xd1, 0xc2],
+  dead: (cc: number) => [0x70 + cc, 0x03, 0x83, 0xc2, 0x01, 0x01, 0xd2],
+};
+
+/**
+ * mov eax, A; mov ebx, B; op eax, ebx; [jmp +0 or `between`;] jcc +1; inc
+ * edx; rol edx, 1 (or the dead tail) — for every case, then hlt. CF goes in
+ * set or clear by turns (STC/CLC), for the producers that read it or keep it.
+ */
+function program(split: boolean, between: number[] = [], tail = TAILS.live): Uint8Array {
   const code: number[] = [];
   let n = 0;
   for (const op of Object.values(OPS)) {
@@ -98,7 +111,7 @@ function program(split: boolean, between: number[] = []): Uint8Array {
         code.push(n++ & 1 ? 0xf9 : 0xf8, 0xb8, ...bytes32(a), 0xbb, ...bytes32(b), ...op);
         if (split) code.push(0xeb, 0x00);
         code.push(...between);
-        code.push(0x70 + cc, 0x01, 0x42, 0xd1, 0xc2);
+        code.push(...tail(cc));
       }
     }
   }
@@ -106,9 +119,9 @@ function program(split: boolean, between: number[] = []): Uint8Array {
   return Uint8Array.from(code);
 }
 
-function run(makeEngine: (cpu: Cpu) => Engine, split: boolean, between: number[] = []): string {
+function run(makeEngine: (cpu: Cpu) => Engine, split: boolean, between: number[] = [], tail = TAILS.live): string {
   const bus = new RamBus(1 << 20);
-  bus.ram.set(program(split, between), 0x1000);
+  bus.ram.set(program(split, between, tail), 0x1000);
   const cpu = new Cpu(bus);
   cpu.enterFlat32(0x1000);
   const engine = makeEngine(cpu);
@@ -147,3 +160,13 @@ for (const [name, between] of Object.entries(BETWEEN)) {
     assert.ok(edx !== 0 && edx !== 0xffffffff, `edx ${edx.toString(16)}`);
   });
 }
+
+test("a producer before a Jcc after which no flags are read: every condition takes the same path as on the interpreter", () => {
+  const interp = run((cpu) => new Interpreter(cpu), false, [], TAILS.dead);
+  for (const backend of ["wasm", "js"] as const) {
+    const jit = run((cpu) => new BlockEngine(cpu, { hot: 1, backend }), false, [], TAILS.dead);
+    assert.equal(jit, interp, backend);
+  }
+  const edx = JSON.parse(interp).regs[2] >>> 0;
+  assert.ok(edx !== 0 && edx !== 0xffffffff, `edx ${edx.toString(16)}`);
+});

@@ -320,6 +320,8 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
       }
       em.producer = producer;
       em.carryLive = carryLive[q];
+      // Only the branch right after a producer may do without its record (Emitter.deferRecord).
+      em.deferRecord = q + 1 < n && isJcc(blk.insns[q + 1]) && !live[q + 1];
       if (flow === Flow.NEXT && em.form(i, live[q], handler)) {
         // Only its handler fallback can fault (or abandon), and it observes no time.
         ledger.ran(i);
@@ -327,6 +329,8 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
         continue;
       }
       producer = null;
+      // A branch the compiler does not take inline reads the producer's record in its handler.
+      em.flushRecord();
       if (flow === Flow.LEAVE || observesTime(i)) charge();
       // The import's answer (blockExit) matters after a branch, which ends the block.
       em.callHandler(k);
@@ -343,6 +347,8 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
         b.end();
       }
     }
+    // Left by the producer before a branch that decided from the locals, after which no flags are read.
+    em.dropRecord();
     if (endedByBranch) continue;
     em.writeBack();
     charge();
@@ -551,6 +557,8 @@ function branch(em: Emitter, i: Insn, next: number, producer: Producer | null, k
   const inPage = (t: number): boolean => t >= 0 && t < 0x1000;
   if (i.opsize !== 4) return false;
   const slow = (): void => {
+    // The handler decides a Jcc from the slots.
+    em.writeDeferred();
     em.callHandler(k).b.op(Op.drop);
     labelFromEip();
   };

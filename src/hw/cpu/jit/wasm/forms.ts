@@ -131,6 +131,16 @@ export class Emitter {
   produced: Producer | null = null;
   /** CF may be read after the instruction being emitted (liveness.ts; compile.ts sets it). */
   carryLive = true;
+  /**
+   * The instruction being emitted is a flags producer followed by a
+   * conditional branch after which no flags are read (compile.ts sets it):
+   * if the branch decides from A, BB and RES, nothing reads the lazy
+   * record, so a producer leaves its record to `deferred` instead of
+   * writing it. In a boot's kernel code most compares and tests are such.
+   */
+  deferRecord = false;
+  /** The record a producer left unwritten (`deferRecord`): it emits the record's stores from A, BB and RES. */
+  private deferred: (() => void) | null = null;
 
   // --- registers and slots ------------------------------------------------
 
@@ -278,6 +288,32 @@ export class Emitter {
       this.b.i32(kindWord(lazyBits, kind, size, 0));
       if (carry) this.b.get(L.CIN).i32(Kind.CIN_SHIFT).op(Op.i32_shl, Op.i32_or);
     });
+  }
+
+  /**
+   * A producer's record, `emit`ted now, or left to `deferred` where
+   * compile.ts allows it and the producer leaves its operands in the locals.
+   */
+  private record(emit: () => void, producer: Producer | null): void {
+    if (this.deferRecord && producer !== null) this.deferred = emit;
+    else emit();
+  }
+
+  /** Write the deferred record on the path being emitted, and keep it for the others. */
+  writeDeferred(): void {
+    this.deferred?.();
+  }
+
+  /** Write the deferred record here, for good. */
+  flushRecord(): void {
+    const emit = this.deferred;
+    this.deferred = null;
+    emit?.();
+  }
+
+  /** Forget the deferred record: the branch decided from the locals, and no flags are read after it. */
+  dropRecord(): void {
+    this.deferred = null;
   }
 
   /** The record of ALU operation `op` at `size` (ADC and SBB with their carry in CIN; TEST, -1, as AND). */
@@ -507,8 +543,8 @@ export class Emitter {
     if (carry) b.get(L.CIN).op(code);
     b.set(L.RES);
     if (op !== AluOp.CMP) this.setReg(dst, () => b.get(L.RES));
-    if (flagsLive) this.aluFlags(op);
     this.produced = producedBy(op, 4);
+    if (flagsLive) this.record(() => this.aluFlags(op), this.produced);
     return true;
   }
 
@@ -519,8 +555,8 @@ export class Emitter {
     this.reg(rm).b.set(L.BB);
     b.i32(0).get(L.BB).op(Op.i32_sub).set(L.RES);
     this.setReg(rm, () => b.get(L.RES));
-    if (flagsLive) this.aluFlags(AluOp.SUB);
     this.produced = "sub";
+    if (flagsLive) this.record(() => this.aluFlags(AluOp.SUB), this.produced);
     return true;
   }
 
@@ -529,8 +565,8 @@ export class Emitter {
     a();
     other();
     this.b.op(Op.i32_and).set(L.RES);
-    if (flagsLive) this.lazy(Lz.LOGIC, 4);
     this.produced = "logic";
+    if (flagsLive) this.record(() => this.lazy(Lz.LOGIC, 4), this.produced);
   }
 
   /**
@@ -833,8 +869,8 @@ export class Emitter {
             .op(dec ? Op.i32_sub : Op.i32_add)
             .set(L.RES);
           this.store(4, () => b.get(L.RES));
-          this.incDecFlags(dec);
           this.produced = "incdec";
+          this.record(() => this.incDecFlags(dec), this.produced);
         },
         slow,
       );
@@ -874,8 +910,8 @@ export class Emitter {
         .op(dec ? Op.i32_sub : Op.i32_add)
         .set(L.RES);
       this.setReg(n, () => b.get(L.RES));
-      if (flagsLive) this.incDecFlags(dec);
       this.produced = "incdec";
+      if (flagsLive) this.record(() => this.incDecFlags(dec), this.produced);
       return true;
     }
     // The 32-bit moves between registers, of an immediate, and LEA: no flags, and none of A, BB, RES.
@@ -938,8 +974,8 @@ export class Emitter {
         b.set(L.BB);
         b.get(L.A).get(L.BB).op(code).set(L.RES);
         if (k !== AluOp.CMP) this.store(4, () => b.get(L.RES));
-        if (flagsLive) this.aluFlags(k);
         this.produced = producedBy(k, 4);
+        if (flagsLive) this.record(() => this.aluFlags(k), this.produced);
       },
       slow,
     );
@@ -1421,8 +1457,8 @@ export class Emitter {
         .set(L.RES);
       if (writes && dst >= 0) this.setSized(dst, size, () => b.get(L.RES));
       else if (writes) this.store(size, () => b.get(L.RES));
-      this.aluFlags(k, size);
       this.produced = producedBy(k === -1 ? AluOp.AND : k, size);
+      this.record(() => this.aluFlags(k, size), this.produced);
     };
     if (fromMemory) this.access(i.seg, size, writes && dst < 0, offset, body, slow);
     else body();
@@ -1513,7 +1549,8 @@ export class Emitter {
       if (cc === 14) return void b.get(L.RES).i32(0).op(Op.i32_le_s);
       if (cc === 15) return void b.get(L.RES).i32(0).op(Op.i32_gt_s);
     }
-    // testCC (flags.ts) on the flags in the slots.
+    // testCC (flags.ts) on the flags in the slots, which must hold the producer's record.
+    this.writeDeferred();
     const pair = cc >> 1;
     if (pair === 0) b.call(F.GET_OF);
     else if (pair === 1) b.call(F.GET_CF);

@@ -36,7 +36,7 @@ import { MODES, Mode, modeOf } from "./mode.js";
 import { PackedStore } from "./packed.js";
 import { findRegion, MAX_BLOCK, MAX_REGION_JS, MAX_REGION_WASM, PageCode } from "./region.js";
 import { type ThreadedBlock, ThreadedRunner, threadedBlock } from "./threaded.js";
-import { compileRegionWasm } from "./wasm/compile.js";
+import { compileRegionWasm, enterRegion } from "./wasm/compile.js";
 import { type Layout, layoutOf } from "./wasm/layout.js";
 
 /**
@@ -64,6 +64,8 @@ class Site implements ThreadedBlock {
   heat = 0;
   /** Compiled code with a block here. */
   code: RegionCode | null = null;
+  /** The chain-table index of the WebAssembly region that owns the block (-1: none), entered without `code` (compile.ts enterRegion). */
+  region = -1;
   /**
    * The threaded block from here, kept in the site itself (one object
    * fewer for the dispatcher to reach): whether it is built (`Built`) and
@@ -247,7 +249,11 @@ export class BlockEngine {
         cpu.jitLeft = budget - steps;
         cpu.blockExit = false;
         cpu.compiledAccess = true;
-        let result = code(cpu, at & 0xfff);
+        const b = site as Site;
+        let result =
+          b.region >= 0 && this.layout !== null
+            ? enterRegion(cpu, this.layout, b.region, at, modeOf(cpu), this.follow)
+            : code(cpu, at & 0xfff);
         while (typeof result === "function") result = result(cpu, cpu.jitLabel);
         cpu.compiledAccess = false;
         const taken = budget - steps - cpu.jitLeft;
@@ -495,8 +501,11 @@ export class BlockEngine {
     for (const b of region.blocks) {
       const other = this.find((n << 12) | b.start, mode);
       other.code ??= compiled;
-      // Where this region owns the block, other regions chain to it.
-      if (wasm !== null && other.code === compiled) this.layout?.chains.enter((n << 12) | b.start, mode, wasm.index);
+      // Where this region owns the block, other regions chain to it, and the dispatcher enters it by its index.
+      if (wasm !== null && other.code === compiled) {
+        other.region = wasm.index;
+        this.layout?.chains.enter((n << 12) | b.start, mode, wasm.index);
+      }
     }
     if (wasm !== null) page.chained.push(wasm.index);
   }

@@ -852,6 +852,23 @@ export class Cpu {
     return v;
   }
 
+  /**
+   * The 32-bit value on the stack top as int32 (`readI32`), at `depth`
+   * bytes above it: return addresses and saved registers of a kernel are
+   * above 2^31, and as unsigned numbers each one passed or returned
+   * through a call V8 does not inline is a new heap number.
+   */
+  peekI32(depth = 0): number {
+    return this.ssBig ? this.readI32(SS, (this.regs[ESP] + depth) | 0) : this.read32(SS, (this.regs16[ESP << 1] + depth) & 0xffff) | 0;
+  }
+
+  /** POP of 32 bits as int32 (`peekI32`). */
+  popI32(): number {
+    const v = this.peekI32();
+    this.adjustSp(4);
+    return v;
+  }
+
   // --- I/O -------------------------------------------------------------
 
   ioRead(port: number, size: AccessSize): number {

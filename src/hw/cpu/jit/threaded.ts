@@ -196,7 +196,7 @@ export class ThreadedRunner {
               break;
             case Fast.POP32:
               // The pop first: POP ESP leaves the popped value in ESP.
-              regs[op & 7] = cpu.pop(4);
+              regs[op & 7] = cpu.popI32();
               break;
             case Fast.MOV_IMM:
               regs[op & 7] = words[at + 3];

@@ -40,7 +40,8 @@ export function callNear(cpu: Cpu, opsize: number, target: number): void {
 
 /** Near RET, releasing `imm` more bytes. */
 export function retNear(cpu: Cpu, opsize: number, imm: number): void {
-  const t = cpu.peek(opsize);
+  // The return address as int32 first (peekI32): a kernel's would be a boxed double.
+  const t = opsize === 2 ? cpu.peek(2) : cpu.peekI32() >>> 0;
   if (t > cpu.segHi[CS]) throw gp0();
   cpu.adjustSp(opsize + imm);
   cpu.eip = t;

@@ -19,6 +19,7 @@ import { ImageError } from "../loaders/errors.js";
 import { bootLinux } from "../vmm/native/linux.js";
 import { bootMultiboot, isMultiboot } from "../vmm/native/multiboot.js";
 import { runPc } from "../vmm/native/pc-loop.js";
+import { HostError } from "../vmm/native/run.js";
 import { type ExitStatusMode, guestExitStatus, Status } from "../vmm/native/status.js";
 
 export interface PcRunRequest {
@@ -102,46 +103,55 @@ export async function runPcCommand(req: PcRunRequest): Promise<number> {
   const cpu = pc.cpu;
   const engine = createEngine(cpu, req.engine);
   let exit: Awaited<ReturnType<typeof runPc>>;
+  const stats = (): string => {
+    const seconds = cpu.cycles / cpu.cost.hz;
+    return `${cpu.instructions} instructions, ${cpu.cycles} cycles (${seconds.toFixed(3)} s of guest time on ${cpu.cost.name})`;
+  };
   try {
-    exit = await runPc(pc, engine, {
-      maxInstructions: req.maxInstructions,
-      poll: () => {
-        flush();
-        pc.console.flush();
-        console.feed();
-      },
-      inputOpen: () => console.open,
-    });
-  } finally {
-    console.close();
-    flush();
-    pc.console.flush();
+    try {
+      exit = await runPc(pc, engine, {
+        maxInstructions: req.maxInstructions,
+        poll: () => {
+          flush();
+          pc.console.flush();
+          console.feed();
+        },
+        inputOpen: () => console.open,
+      });
+    } finally {
+      console.close();
+      flush();
+      pc.console.flush();
+    }
+  } catch (e) {
+    // The console's output failed (a reader that went away: EPIPE), as for a flat image (run.ts).
+    if (!(e instanceof HostError)) throw e;
+    req.say(`host error: ${e.message}; ${stats()}`);
+    return Status.HOST_ERROR;
   }
-  const seconds = cpu.cycles / cpu.cost.hz;
-  const stats = `${cpu.instructions} instructions, ${cpu.cycles} cycles (${seconds.toFixed(3)} s of guest time on ${cpu.cost.name})`;
   if (console.quit) {
-    req.say(`quit (Ctrl-A X); ${stats}`);
+    req.say(`quit (Ctrl-A X); ${stats()}`);
     return 0;
   }
   switch (exit.kind) {
     case "halted":
       // Linux ends `poweroff -f` on a machine without ACPI in HLT with interrupts off.
-      req.say(`guest halted; ${stats}`);
+      req.say(`guest halted; ${stats()}`);
       return linux && !multiboot ? 0 : Status.HALTED;
     case "stop":
-      req.say(`${exit.why}; ${stats}`);
+      req.say(`${exit.why}; ${stats()}`);
       return pc.resetRequested ? 0 : guestExitStatus(exit.status, req.exitStatus);
     case "shutdown":
-      req.say(`${exit.why}; ${stats}`);
+      req.say(`${exit.why}; ${stats()}`);
       return Status.SHUTDOWN;
     case "budget":
-      req.say(`instruction budget reached; ${stats}`);
+      req.say(`instruction budget reached; ${stats()}`);
       return Status.BUDGET;
     case "exception":
-      req.say(`exception intercepted: ${exit.fault}; ${stats}`);
+      req.say(`exception intercepted: ${exit.fault}; ${stats()}`);
       return Status.EXCEPTION;
     default:
-      req.say(`stopped: ${exit.kind}; ${stats}`);
+      req.say(`stopped: ${exit.kind}; ${stats()}`);
       return Status.HALTED;
   }
 }

@@ -192,6 +192,22 @@ test("stdout closed under the guest: host error, status 110", async () => {
   assert.match(stderr, /^popek: host error: cannot write the guest's console output to stdout \(EPIPE\); \d+ instructions, \d+ cycles\n$/);
 });
 
+test("stdout closed under a PC guest (--bios): the same host error, status 110, not an internal error", async () => {
+  const rom = join(root, "guests", "tests", "build", "exceptions.bin");
+  const child = spawn(process.execPath, [bin, "run", "--bios", rom], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.destroy();
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (s: string) => {
+    stderr += s;
+  });
+  const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  assert.equal(status, 110);
+  assert.match(
+    stderr,
+    /^popek: host error: cannot write the guest's console output to stdout \(EPIPE\); \d+ instructions, \d+ cycles .*\n$/,
+  );
+});
+
 test("--help lists the exit statuses; --version prints package.json's version", () => {
   const help = popek("run", "--help");
   assert.equal(help.status, 0);

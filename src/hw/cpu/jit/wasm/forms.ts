@@ -862,7 +862,7 @@ export class Emitter {
         true,
         offset,
         () => {
-          this.freezeCf();
+          if (flagsLive) this.freezeCf();
           this.load(4);
           b.tee(L.A)
             .i32(1)
@@ -870,7 +870,7 @@ export class Emitter {
             .set(L.RES);
           this.store(4, () => b.get(L.RES));
           this.produced = "incdec";
-          this.record(() => this.incDecFlags(dec), this.produced);
+          if (flagsLive) this.record(() => this.incDecFlags(dec), this.produced);
         },
         slow,
       );

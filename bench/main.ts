@@ -3,8 +3,8 @@
  * K times on each engine, the engines taking turns (run 1 on every engine,
  * then run 2, ...) so all of them see the same machine noise; the report
  * gives the median and range of wall time, MIPS where the instruction
- * count is known, peak memory, and the ratios of medians popek/v86 and
- * popek/QEMU. `--json FILE` writes the same figures for other tools.
+ * count is known, peak memory, and the ratios popek/v86 and popek/QEMU, of
+ * the medians and run by run. `--json FILE` writes the same figures for other tools.
  *
  * Workloads (workloads.ts) and engines (engines.ts) are tables; a missing
  * prerequisite (host.ts) skips its engine or workload with one line.
@@ -130,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
         const tag = `  ${name} ${engine} run ${k}/${opts.runs}`;
         try {
           const s = w.kind === "linux" ? await runLinux(w, engine, host, opts.timeout) : runFlatOnce(name, w, engine, image as Uint8Array);
-          ((samples[name] ??= {})[engine] ??= []).push(s);
+          ((samples[name] ??= {})[engine] ??= []).push({ ...s, run: k });
           const peak = s.peakRssKb === undefined ? "" : `, peak RSS ${(s.peakRssKb / 1024).toFixed(0)} MB`;
           console.log(`${tag}: ${s.seconds.toFixed(3)} s${peak}`);
         } catch (e) {
@@ -152,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
     runs: opts.runs,
     results,
     peakFrom: workloads.filter((w) => WORKLOADS[w].kind === "linux"),
+    samples,
     skipped,
     failures,
   });

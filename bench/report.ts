@@ -1,6 +1,7 @@
 /**
  * The text `npm run bench` prints at the end: one table row per workload
- * and engine, then the ratios of medians and peak memory per engine.
+ * and engine, then the ratios of medians and run by run, and peak memory
+ * per engine.
  */
 import type { BenchDocument } from "./summary.js";
 import { LINUX_MEM_MIB } from "./workloads.js";
@@ -35,6 +36,12 @@ export function reportLines(doc: BenchDocument): string[] {
   for (const [workload, r] of Object.entries(doc.ratios)) {
     const parts = Object.entries(r).map(([pair, x]) => `${pair} ${x.toFixed(2)}`);
     out.push(`${workload} ratios of medians: ${parts.join(", ")}`);
+    const paired = doc.paired_ratios[workload];
+    if (!paired) continue;
+    const runs = Object.entries(paired).map(
+      ([pair, p]) => `${pair} ${p.median.toFixed(2)} (${p.min.toFixed(2)}-${p.max.toFixed(2)}, ${p.pairs} pairs)`,
+    );
+    out.push(`${workload} ratios run by run, median (range): ${runs.join(", ")}`);
   }
   const peaks = Object.entries(doc.peak_rss_mb).map(([engine, mb]) => `${engine} ${mb.toFixed(0)} MB`);
   if (peaks.length) out.push(`peak RSS over the Linux runs (${LINUX_MEM_MIB} MiB guest): ${peaks.join(", ")}`);

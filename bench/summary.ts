@@ -1,8 +1,8 @@
 /**
  * The arithmetic of `npm run bench`: samples to a summary (median, range,
- * MIPS), the ratios of medians that compare popek with v86 and QEMU, peak
- * memory per engine, and the JSON document other tools read. Pure
- * functions: no clocks, no processes.
+ * MIPS), the ratios of medians that compare popek with v86 and QEMU, the
+ * same ratios run by run, peak memory per engine, and the JSON document
+ * other tools read. Pure functions: no clocks, no processes.
  */
 
 /** One workload on one engine, as reported and written to JSON. */
@@ -26,6 +26,8 @@ export interface Sample {
   instructions?: number;
   /** Peak resident set size of the process, KiB (VmHWM), when known. */
   peakRssKb?: number;
+  /** Which round of the engines' turns it was (1, 2, ...): the runs of one round are paired. */
+  run?: number;
 }
 
 /** workload → engine → summary. */
@@ -93,6 +95,43 @@ export function ratios(results: Results): Record<string, Record<string, number>>
   return out;
 }
 
+/** One pair of engines compared run by run: the ratios of the runs both made in the same round. */
+export interface PairedRatio {
+  median: number;
+  min: number;
+  max: number;
+  pairs: number;
+}
+
+/**
+ * The ratios of `RATIO_PAIRS` run by run: engines take turns, so the runs
+ * of one round saw about the same machine, and the median of their ratios
+ * moves less with the machine's noise than the ratio of the medians does.
+ * Rounds where either engine failed are left out.
+ */
+export function pairedRatios(samples: Record<string, Record<string, readonly Sample[]>>): Record<string, Record<string, PairedRatio>> {
+  const out: Record<string, Record<string, PairedRatio>> = {};
+  for (const [workload, byEngine] of Object.entries(samples)) {
+    for (const [a, b] of RATIO_PAIRS) {
+      const byRun = new Map((byEngine[b] ?? []).map((s) => [s.run, s.seconds]));
+      const r: number[] = [];
+      for (const s of byEngine[a] ?? []) {
+        const other = s.run === undefined ? undefined : byRun.get(s.run);
+        if (other !== undefined && other > 0) r.push(s.seconds / other);
+      }
+      if (!r.length) continue;
+      out[workload] ??= {};
+      out[workload][`${a}/${b}`] = {
+        median: round(median(r), 3),
+        min: round(Math.min(...r), 3),
+        max: round(Math.max(...r), 3),
+        pairs: r.length,
+      };
+    }
+  }
+  return out;
+}
+
 /**
  * Peak memory per engine: the highest peak over the given workloads (all
  * when not given), MB. The bench counts its Linux workloads only, where
@@ -124,6 +163,8 @@ export interface BenchDocument {
   /** Engine → peak resident set size of its process over the Linux runs, MB. */
   peak_rss_mb: Record<string, number>;
   ratios: Record<string, Record<string, number>>;
+  /** The same pairs run by run (`pairedRatios`). */
+  paired_ratios: Record<string, Record<string, PairedRatio>>;
   /** Engine or workload → why it did not run. */
   skipped: Record<string, string>;
   failures: Failure[];
@@ -136,6 +177,8 @@ export function benchDocument(o: {
   results: Results;
   /** The workloads whose peaks make up peak_rss_mb. */
   peakFrom: readonly string[];
+  /** The runs themselves, for the ratios run by run (none: no paired ratios). */
+  samples?: Record<string, Record<string, readonly Sample[]>>;
   skipped: Record<string, string>;
   failures: Failure[];
 }): BenchDocument {
@@ -146,6 +189,7 @@ export function benchDocument(o: {
     workloads: o.results,
     peak_rss_mb: peakRssPerEngine(o.results, o.peakFrom),
     ratios: ratios(o.results),
+    paired_ratios: pairedRatios(o.samples ?? {}),
     skipped: o.skipped,
     failures: o.failures,
   };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { benchDocument, median, peakRssPerEngine, ratios, summarize } from "../../bench/summary.js";
+import { benchDocument, median, pairedRatios, peakRssPerEngine, ratios, summarize } from "../../bench/summary.js";
 
 test("median: the middle sample, or the mean of the middle two", () => {
   assert.equal(median([3]), 3);
@@ -68,6 +68,22 @@ test("the JSON document has the shape issue 5 gives, and survives JSON", () => {
   assert.deepEqual(back.peak_rss_mb, { popek: 100, "popek-interp": 100, v86: 100, qemu: 100 });
   assert.equal(back.ratios.forkexec["popek/v86"], 0.25);
   assert.equal(back.ratios["linux-boot"]["popek/qemu"], 1.333);
+  assert.deepEqual(back.paired_ratios, {});
   assert.equal(back.date, "2026-11-24T10:00:00.000Z");
   assert.equal(back.host.cpus, 2);
+});
+
+test("ratios run by run pair the runs of one round, and leave out a round where one engine failed", () => {
+  const runs = (...xs: (number | null)[]) => xs.flatMap((x, k) => (x === null ? [] : [{ seconds: x, run: k + 1 }]));
+  const r = pairedRatios({
+    // popek's third run failed: rounds 1, 2, 4 and 5 are paired.
+    "linux-boot": { popek: runs(6, 6.2, null, 5.8, 9), v86: runs(6.5, 6.2, 6.1, 5.8, 9.9), qemu: runs(3, 3, 3, 3, 3) },
+    forkexec: { popek: runs(3, 3), "popek-interp": runs(9, 9) },
+  });
+  assert.deepEqual(r["linux-boot"]["popek/v86"], { median: 0.962, min: 0.909, max: 1, pairs: 4 });
+  assert.deepEqual(r["linux-boot"]["popek/qemu"], { median: 2.033, min: 1.933, max: 3, pairs: 4 });
+  // Without a run of the other engine there is nothing to pair.
+  assert.deepEqual(r.forkexec, undefined);
+  // Samples without a round (as in-process summaries have) are not paired either.
+  assert.deepEqual(pairedRatios({ w: { popek: [{ seconds: 1 }], v86: [{ seconds: 2 }] } }), {});
 });

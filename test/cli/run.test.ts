@@ -178,29 +178,28 @@ test("--load and --entry place and start the image where asked", () => {
   assert.equal(o.status, 0);
 });
 
-test("stdout closed under the guest: host error, status 110", async () => {
-  // A guest that prints forever; the reader goes away at once.
-  const guest = image("chatty.bin", [0xb0, 0x41, 0xe6, 0xe9, 0xeb, 0xfa]); // mov al, 'A'; out 0xe9, al; jmp back
-  const child = spawn(process.execPath, [bin, "run", guest], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+/** `popek run ARGS` with its stdout closed at once (a reader that went away): status and stderr. */
+async function runWithStdoutClosed(...args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [bin, "run", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.destroy();
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (s: string) => {
     stderr += s;
   });
   const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { status, stderr };
+}
+
+test("stdout closed under the guest: host error, status 110", async () => {
+  // A guest that prints forever; the reader goes away at once.
+  const guest = image("chatty.bin", [0xb0, 0x41, 0xe6, 0xe9, 0xeb, 0xfa]); // mov al, 'A'; out 0xe9, al; jmp back
+  const { status, stderr } = await runWithStdoutClosed(guest);
   assert.equal(status, 110);
   assert.match(stderr, /^popek: host error: cannot write the guest's console output to stdout \(EPIPE\); \d+ instructions, \d+ cycles\n$/);
 });
 
 test("stdout closed under a PC guest (--bios): the same host error, status 110, not an internal error", async () => {
-  const rom = join(root, "guests", "tests", "build", "exceptions.bin");
-  const child = spawn(process.execPath, [bin, "run", "--bios", rom], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.destroy();
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (s: string) => {
-    stderr += s;
-  });
-  const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const { status, stderr } = await runWithStdoutClosed("--bios", join(root, "guests", "tests", "build", "exceptions.bin"));
   assert.equal(status, 110);
   assert.match(
     stderr,

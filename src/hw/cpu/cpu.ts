@@ -842,8 +842,8 @@ export class Cpu {
 
   /** Read the value `size` bytes wide at `depth` bytes above the stack top, without popping. */
   peek(size: number, depth = 0): number {
-    const sp = this.ssBig ? (this.regs[ESP] + depth) >>> 0 : (this.regs16[ESP << 1] + depth) & 0xffff;
-    return size === 4 ? this.read32(SS, sp) : this.read16(SS, sp);
+    if (size === 4) return this.peekI32(depth) >>> 0;
+    return this.read16(SS, this.ssBig ? (this.regs[ESP] + depth) >>> 0 : (this.regs16[ESP << 1] + depth) & 0xffff);
   }
 
   pop(size: number): number {
@@ -859,7 +859,7 @@ export class Cpu {
    * through a call V8 does not inline is a new heap number.
    */
   peekI32(depth = 0): number {
-    return this.ssBig ? this.readI32(SS, (this.regs[ESP] + depth) | 0) : this.read32(SS, (this.regs16[ESP << 1] + depth) & 0xffff) | 0;
+    return this.readI32(SS, this.ssBig ? (this.regs[ESP] + depth) | 0 : (this.regs16[ESP << 1] + depth) & 0xffff);
   }
 
   /** POP of 32 bits as int32 (`peekI32`). */

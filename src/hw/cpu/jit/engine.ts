@@ -249,11 +249,9 @@ export class BlockEngine {
         cpu.jitLeft = budget - steps;
         cpu.blockExit = false;
         cpu.compiledAccess = true;
-        const b = site as Site;
-        let result =
-          b.region >= 0 && this.layout !== null
-            ? enterRegion(cpu, this.layout, b.region, at, modeOf(cpu), this.follow)
-            : code(cpu, at & 0xfff);
+        // A WebAssembly region's block (`region`: only with a layout) is entered by its table index.
+        const region = (site as Site).region;
+        let result = region >= 0 ? enterRegion(cpu, this.layout as Layout, region, at, modeOf(cpu), this.follow) : code(cpu, at & 0xfff);
         while (typeof result === "function") result = result(cpu, cpu.jitLabel);
         cpu.compiledAccess = false;
         const taken = budget - steps - cpu.jitLeft;

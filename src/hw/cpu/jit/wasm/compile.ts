@@ -33,7 +33,6 @@ import { type Insn, readsInsnEip } from "../../insn.js";
 import { T_RAM, T_RAMW, T_SUP_R, T_SUP_W, T_USER_R, T_USER_W } from "../../paging.js";
 import { Delivered } from "../crossing.js";
 import { branchTargets, Flow, isJcc, isRepString, observesTime } from "../flow.js";
-import type { Producer } from "../inline.js";
 import { type FaultTables, fault, Ledger, type RegionCode, type RegionResult } from "../ledger.js";
 import { carryUse, liveAfter, liveOut } from "../liveness.js";
 import { Mode } from "../mode.js";
@@ -269,8 +268,7 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
     const live = liveAfter(blk.insns, flagsOut[j]);
     const carryLive = liveAfter(blk.insns, carryOut[j], carryUse);
     let endedByBranch = false;
-    /** The flags producer whose operands and result are still in A, BB and RES (forms.ts `produced`), or null. */
-    let producer: Producer | null = null;
+    em.producer = null;
     for (let q = 0; q < n; q++) {
       const i = blk.insns[q];
       const off = blk.offsets[q];
@@ -299,7 +297,7 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
           charge();
           if (isJmp(i)) goTo(target);
           else {
-            em.condition(i.op & 15, producer);
+            em.condition(i.op & 15, em.producer);
             b.if();
             goTo(target);
             b.end();
@@ -309,7 +307,7 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
           endedByBranch = true;
           break;
         }
-        if (branch(em, i, off + i.len, producer, k, labelFromEip)) {
+        if (branch(em, i, off + i.len, k, labelFromEip)) {
           ledger.ran(i);
           charge();
           em.writeBack(); // ESP, after CALL and RET
@@ -318,17 +316,16 @@ function build(cpu: Cpu, at: Layout, region: Region, mode: number, follow: Regio
           break;
         }
       }
-      em.producer = producer;
       em.carryLive = carryLive[q];
       // Only the branch right after a producer may do without its record (Emitter.deferRecord).
       em.deferRecord = q + 1 < n && isJcc(blk.insns[q + 1]) && !live[q + 1];
       if (flow === Flow.NEXT && em.form(i, live[q], handler)) {
         // Only its handler fallback can fault (or abandon), and it observes no time.
         ledger.ran(i);
-        producer = em.produced;
+        em.producer = em.produced;
         continue;
       }
-      producer = null;
+      em.producer = null;
       // A branch the compiler does not take inline reads the producer's record in its handler.
       em.flushRecord();
       if (flow === Flow.LEAVE || observesTime(i)) charge();
@@ -561,8 +558,9 @@ function isJmp(i: Insn): boolean {
  * limit first, as the handler checks it, and the handler takes a target
  * past the limit (and faults).
  */
-function branch(em: Emitter, i: Insn, next: number, producer: Producer | null, k: number, labelFromEip: () => void): boolean {
+function branch(em: Emitter, i: Insn, next: number, k: number, labelFromEip: () => void): boolean {
   const b = em.b;
+  const producer = em.producer;
   const op = i.op;
   const rel8 = (i.imm << 24) >> 24;
   const anywhere = i.big; // 32-bit code: EIP does not wrap at 64 KiB

@@ -119,8 +119,9 @@ export class Emitter {
 
   /**
    * The last flags producer before the instruction being emitted whose
-   * operands and result are still in A, BB and RES (compile.ts sets it), or
-   * null.
+   * operands and result are still in A, BB and RES, or null: compile.ts
+   * passes `produced` on to the next instruction, and clears it at a
+   * block's start and after a handler.
    */
   producer: Producer | null = null;
   /**
@@ -291,11 +292,12 @@ export class Emitter {
   }
 
   /**
-   * A producer's record, `emit`ted now, or left to `deferred` where
-   * compile.ts allows it and the producer leaves its operands in the locals.
+   * A producer's record (after it set `produced`), `emit`ted now, or left to
+   * `deferred` where compile.ts allows it and the producer leaves its
+   * operands in the locals.
    */
-  private record(emit: () => void, producer: Producer | null): void {
-    if (this.deferRecord && producer !== null) this.deferred = emit;
+  private record(emit: () => void): void {
+    if (this.deferRecord && this.produced !== null) this.deferred = emit;
     else emit();
   }
 
@@ -544,7 +546,7 @@ export class Emitter {
     b.set(L.RES);
     if (op !== AluOp.CMP) this.setReg(dst, () => b.get(L.RES));
     this.produced = producedBy(op, 4);
-    if (flagsLive) this.record(() => this.aluFlags(op), this.produced);
+    if (flagsLive) this.record(() => this.aluFlags(op));
     return true;
   }
 
@@ -556,7 +558,7 @@ export class Emitter {
     b.i32(0).get(L.BB).op(Op.i32_sub).set(L.RES);
     this.setReg(rm, () => b.get(L.RES));
     this.produced = "sub";
-    if (flagsLive) this.record(() => this.aluFlags(AluOp.SUB), this.produced);
+    if (flagsLive) this.record(() => this.aluFlags(AluOp.SUB));
     return true;
   }
 
@@ -566,7 +568,7 @@ export class Emitter {
     other();
     this.b.op(Op.i32_and).set(L.RES);
     this.produced = "logic";
-    if (flagsLive) this.record(() => this.lazy(Lz.LOGIC, 4), this.produced);
+    if (flagsLive) this.record(() => this.lazy(Lz.LOGIC, 4));
   }
 
   /**
@@ -870,7 +872,7 @@ export class Emitter {
             .set(L.RES);
           this.store(4, () => b.get(L.RES));
           this.produced = "incdec";
-          if (flagsLive) this.record(() => this.incDecFlags(dec), this.produced);
+          if (flagsLive) this.record(() => this.incDecFlags(dec));
         },
         slow,
       );
@@ -911,7 +913,7 @@ export class Emitter {
         .set(L.RES);
       this.setReg(n, () => b.get(L.RES));
       this.produced = "incdec";
-      if (flagsLive) this.record(() => this.incDecFlags(dec), this.produced);
+      if (flagsLive) this.record(() => this.incDecFlags(dec));
       return true;
     }
     // The 32-bit moves between registers, of an immediate, and LEA: no flags, and none of A, BB, RES.
@@ -975,7 +977,7 @@ export class Emitter {
         b.get(L.A).get(L.BB).op(code).set(L.RES);
         if (k !== AluOp.CMP) this.store(4, () => b.get(L.RES));
         this.produced = producedBy(k, 4);
-        if (flagsLive) this.record(() => this.aluFlags(k), this.produced);
+        if (flagsLive) this.record(() => this.aluFlags(k));
       },
       slow,
     );
@@ -1458,7 +1460,7 @@ export class Emitter {
       if (writes && dst >= 0) this.setSized(dst, size, () => b.get(L.RES));
       else if (writes) this.store(size, () => b.get(L.RES));
       this.produced = producedBy(k === -1 ? AluOp.AND : k, size);
-      this.record(() => this.aluFlags(k, size), this.produced);
+      this.record(() => this.aluFlags(k, size));
     };
     if (fromMemory) this.access(i.seg, size, writes && dst < 0, offset, body, slow);
     else body();
